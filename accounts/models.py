@@ -1,0 +1,73 @@
+"""Who signed in (CXoneIdentity) and the tokens of each signed-in browser session."""
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from cxone_portal.fields import EncryptedTextField
+from tenants.models import Tenant
+
+
+class PortalRole(models.TextChoices):
+    AGENT = "Agent"
+    SUPERVISOR = "Supervisor"
+
+
+class CXoneIdentity(models.Model):
+    """A CXone user, keyed by (issuer, sub) and never by e-mail."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cxone_identity")
+    issuer = models.CharField(max_length=255)
+    sub = models.CharField(max_length=255)
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="identities")
+    cxone_user_id = models.CharField("CXone userId", max_length=64, blank=True)
+    agent_id = models.CharField("icAgentId", max_length=32, blank=True)
+    business_unit_id = models.CharField("icBUId", max_length=32, blank=True)
+    login_name = models.CharField(max_length=255, blank=True, help_text="CXone's `name` claim.")
+    given_name = models.CharField(max_length=150, blank=True)
+    family_name = models.CharField(max_length=150, blank=True)
+    cxone_role = models.CharField("CXone role", max_length=150, blank=True)
+    portal_role = models.CharField(max_length=16, choices=PortalRole.choices, default=PortalRole.AGENT)
+    first_sign_in_at = models.DateTimeField(auto_now_add=True)
+    last_sign_in_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "sub"], name="identity_issuer_sub_unique")]
+        verbose_name = "CXone identity"
+        verbose_name_plural = "CXone identities"
+
+    def __str__(self):
+        return f"{self.given_name} {self.family_name} ({self.tenant})".strip()
+
+    @property
+    def full_name(self):
+        return f"{self.given_name} {self.family_name}".strip() or self.login_name
+
+
+class TokenSession(models.Model):
+    """The CXone tokens of one signed-in browser session, server-side only.
+
+    The browser holds nothing but Django's session cookie; that session holds this row's id.
+    `lease_until`/`lease_owner` make refresh single-flight across threads, processes and
+    machines: claiming the lease is one conditional UPDATE, atomic on every database.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="token_sessions")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="token_sessions")
+    session_key = models.CharField(max_length=64, db_index=True)
+    access_token = EncryptedTextField()
+    refresh_token = EncryptedTextField(blank=True)
+    id_token = EncryptedTextField()
+    expires_at = models.DateTimeField()
+    lifetime = models.PositiveIntegerField(help_text="Seconds the current access token was issued for.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    refreshed_at = models.DateTimeField(null=True)
+    refresh_count = models.PositiveIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True)
+    lease_owner = models.CharField(max_length=32, blank=True)
+    failures = models.PositiveSmallIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True)
+
+    def __str__(self):
+        return f"tokens of {self.user} until {self.expires_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,164 @@
+"""Refreshing a session's CXone tokens before they expire, once at a time.
+
+Single flight: a refresh first claims a lease on the TokenSession row with one
+conditional UPDATE (`lease free` and `refresh_count` unchanged). Every database runs that
+atomically, so across threads, gunicorn workers and machines exactly one request refreshes;
+the others keep using the still-valid access token, or, if it has already expired, wait
+briefly for the new one. `refresh_count` in the condition also stops a request that read
+the row before a refresh finished from spending the rotated (now dead) refresh token.
+"""
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from cxone_portal import http
+
+from .backends import client_for, validate_for
+from .models import TokenSession
+from .oidc import id_token as id_tokens
+from .oidc import tokens
+from .oidc.errors import InvalidIdToken, TokenRejected, UpstreamError
+
+logger = logging.getLogger(__name__)
+
+TERMINAL_ERRORS = {"invalid_grant", "invalid_client"}
+WAIT_STEP = 0.05
+MAX_BACKOFF = 300
+
+
+@dataclass
+class Outcome:
+    row: TokenSession | None
+    status: str  # fresh | refreshed | in_flight | deferred | ended
+    reason: str = ""
+
+    @property
+    def ended(self):
+        return self.status == "ended"
+
+
+def margin(lifetime):
+    """Refresh this long before expiry: CXONE_REFRESH_MARGIN, never over half the lifetime."""
+    return min(settings.CXONE_REFRESH_MARGIN, (lifetime or 0) / 2)
+
+
+def is_due(expires_at_epoch, lifetime, now=None):
+    return (now or time.time()) >= expires_at_epoch - margin(lifetime)
+
+
+def backoff(failures):
+    return min(MAX_BACKOFF, 5 * 2 ** max(0, failures - 1))
+
+
+def _load(pk):
+    return TokenSession.objects.select_related("tenant__environment").filter(pk=pk).first()
+
+
+def _end(row, reason):
+    TokenSession.objects.filter(pk=row.pk).delete()
+    logger.info("session ended", extra={"event": "refresh", "outcome": "ended", "reason": reason, "user_id": row.user_id})
+    return Outcome(None, "ended", reason)
+
+
+def refresh_if_due(pk):
+    """Make sure the session's access token is not due; refresh it if it is."""
+    lease_seconds = http.timeout() * 2 + 5
+    deadline = time.monotonic() + lease_seconds
+    while True:
+        row = _load(pk)
+        if row is None:
+            return Outcome(None, "ended", "token_session_gone")
+        now = timezone.now()
+        valid = row.expires_at > now
+        if not is_due(row.expires_at.timestamp(), row.lifetime):
+            return Outcome(row, "fresh")
+        if not row.refresh_token:
+            return Outcome(row, "fresh") if valid else _end(row, "no_refresh_token")
+        if row.retry_at and row.retry_at > now:
+            return Outcome(row, "deferred", "backoff") if valid else _end(row, "refresh_failed_expired")
+        owner = uuid.uuid4().hex
+        claimed = (
+            TokenSession.objects.filter(pk=pk, refresh_count=row.refresh_count)
+            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+            .update(lease_until=now + timedelta(seconds=lease_seconds), lease_owner=owner)
+        )
+        if claimed:
+            return _refresh(row, owner)
+        if valid:
+            return Outcome(row, "in_flight")
+        if time.monotonic() > deadline:
+            return _end(row, "refresh_wait_timeout")
+        time.sleep(WAIT_STEP)
+
+
+def _refresh(row, owner):
+    environment = row.tenant.environment
+    started = time.monotonic()
+    try:
+        response = tokens.refresh(
+            http.session(), client_for(environment), refresh_token=row.refresh_token, timeout=http.timeout()
+        )
+        if response.id_token:
+            claims = validate_for(environment, response.id_token, nonce=None)
+            id_tokens.check_refreshed_claims(tokens.unverified_claims(row.id_token), claims)
+    except TokenRejected as exc:
+        if exc.error in TERMINAL_ERRORS:
+            return _end(row, f"refresh_{exc.error}")
+        return _failed(row, owner, f"refresh_rejected_{exc.error}")
+    except InvalidIdToken as exc:
+        return _end(row, exc.reason)
+    except UpstreamError as exc:
+        return _failed(row, owner, exc.reason)
+
+    now = timezone.now()
+    values = {
+        "access_token": response.access_token,
+        "expires_at": now + timedelta(seconds=response.expires_in),
+        "lifetime": response.expires_in,
+        "refreshed_at": now,
+        "refresh_count": row.refresh_count + 1,
+        "lease_until": None,
+        "lease_owner": "",
+        "failures": 0,
+        "retry_at": None,
+    }
+    if response.refresh_token:
+        values["refresh_token"] = response.refresh_token
+    if response.id_token:
+        values["id_token"] = response.id_token
+    TokenSession.objects.filter(pk=row.pk, lease_owner=owner).update(**values)
+    for name, value in values.items():
+        setattr(row, name, value)
+    logger.info(
+        "tokens refreshed",
+        extra={
+            "event": "refresh",
+            "outcome": "refreshed",
+            "user_id": row.user_id,
+            "expires_in": response.expires_in,
+            "rotated": bool(response.refresh_token),
+            "duration_ms": round((time.monotonic() - started) * 1000, 1),
+        },
+    )
+    return Outcome(row, "refreshed")
+
+
+def _failed(row, owner, reason):
+    """A transient failure: keep the session while its token is valid, retry later."""
+    now = timezone.now()
+    failures = row.failures + 1
+    retry_at = now + timedelta(seconds=backoff(failures))
+    TokenSession.objects.filter(pk=row.pk, lease_owner=owner).update(
+        lease_until=None, lease_owner="", failures=failures, retry_at=retry_at
+    )
+    if row.expires_at <= now:
+        return _end(row, f"{reason}_expired")
+    row.failures, row.retry_at = failures, retry_at
+    logger.warning("refresh failed; will retry", extra={"event": "refresh", "outcome": "deferred", "reason": reason, "user_id": row.user_id})
+    return Outcome(row, "deferred", reason)

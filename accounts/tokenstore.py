@@ -1,0 +1,63 @@
+"""Where a signed-in session's CXone tokens live: a TokenSession row, encrypted.
+
+The Django session carries only the row's id plus the access token's expiry and lifetime,
+so that a request whose token is fresh needs no database read or write to know it.
+"""
+from datetime import datetime, timezone as dt_timezone
+
+from .models import TokenSession
+
+ROW_KEY = "cxone_token_session"
+EXPIRES_KEY = "cxone_expires_at"
+LIFETIME_KEY = "cxone_lifetime"
+
+
+def _aware(epoch):
+    return datetime.fromtimestamp(epoch, tz=dt_timezone.utc)
+
+
+def start(request, user, tenant, token_response):
+    """Store the tokens of a sign-in that just cycled the session key."""
+    row = TokenSession.objects.create(
+        user=user,
+        tenant=tenant,
+        session_key=request.session.session_key or "",
+        access_token=token_response.access_token,
+        refresh_token=token_response.refresh_token or "",
+        id_token=token_response.id_token,
+        expires_at=_aware(token_response.expires_at),
+        lifetime=token_response.expires_in,
+    )
+    request.session[ROW_KEY] = str(row.pk)
+    note_expiry(request.session, row)
+    return row
+
+
+def note_expiry(session, row):
+    expires_at = row.expires_at.timestamp()
+    if session.get(EXPIRES_KEY) != expires_at or session.get(LIFETIME_KEY) != row.lifetime:
+        session[EXPIRES_KEY] = expires_at
+        session[LIFETIME_KEY] = row.lifetime
+
+
+def row_id(session):
+    return session.get(ROW_KEY)
+
+
+def current(request):
+    """This session's TokenSession (loaded at most once per request)."""
+    if not hasattr(request, "_cxone_token_session"):
+        pk = row_id(request.session)
+        request._cxone_token_session = (
+            TokenSession.objects.select_related("tenant__environment").filter(pk=pk).first() if pk else None
+        )
+    return request._cxone_token_session
+
+
+def end(request):
+    """Delete this session's tokens; returns the row as it was, for the logout hint."""
+    row = current(request)
+    if row is not None:
+        TokenSession.objects.filter(pk=row.pk).delete()
+    request._cxone_token_session = None
+    return row

@@ -1,0 +1,22 @@
+"""Error pages in the portal's own layout (DEBUG off)."""
+from django.shortcuts import render
+
+
+def _page(request, status, title, message):
+    return render(request, "error.html", {"status": status, "title": title, "message": message}, status=status)
+
+
+def bad_request(request, exception=None):
+    return _page(request, 400, "Bad request", "The request could not be understood.")
+
+
+def permission_denied(request, exception=None):
+    return _page(request, 403, "Not allowed", "You are not allowed to do that. If you were filling a form, reload the page and try again.")
+
+
+def page_not_found(request, exception=None):
+    return _page(request, 404, "Page not found", "There is nothing at this address.")
+
+
+def server_error(request):
+    return _page(request, 500, "Something went wrong", "The portal hit an unexpected error. It has been logged.")

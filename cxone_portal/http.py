@@ -1,0 +1,51 @@
+"""The one HTTP client for every call to CXone.
+
+One `requests.Session` per process keeps TLS connections to the issuer alive between
+sign-ins (a new handshake to a CXone region costs more than the token call itself).
+Every call carries CXONE_HTTP_TIMEOUT; nothing here logs a body or a header.
+"""
+import os
+import threading
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+
+_local_pid = None
+_session = None
+_lock = threading.Lock()
+
+USER_AGENT = "cxone-portal/1.0"
+
+
+def session() -> requests.Session:
+    """The process's session; a forked gunicorn worker makes its own."""
+    global _session, _local_pid
+    pid = os.getpid()
+    if _session is None or _local_pid != pid:
+        with _lock:
+            if _session is None or _local_pid != pid:
+                s = requests.Session()
+                adapter = HTTPAdapter(pool_connections=16, pool_maxsize=64, max_retries=0)
+                s.mount("https://", adapter)
+                s.mount("http://", adapter)
+                s.headers["User-Agent"] = USER_AGENT
+                s.headers["Accept"] = "application/json"
+                _session, _local_pid = s, pid
+    return _session
+
+
+def timeout() -> float:
+    return settings.CXONE_HTTP_TIMEOUT
+
+
+def get(url, **kwargs) -> requests.Response:
+    kwargs.setdefault("timeout", timeout())
+    kwargs.setdefault("allow_redirects", False)
+    return session().get(url, **kwargs)
+
+
+def post(url, **kwargs) -> requests.Response:
+    kwargs.setdefault("timeout", timeout())
+    kwargs.setdefault("allow_redirects", False)
+    return session().post(url, **kwargs)

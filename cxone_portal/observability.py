@@ -1,0 +1,84 @@
+"""Request ids and structured logs.
+
+Every log line carries the id of the request it belongs to (taken from a sane
+`X-Request-ID` set by the proxy, or made here) and is echoed back in the response, so
+one sign-in can be followed across the proxy, gunicorn and the portal's own lines.
+Call sites pass facts as `extra={...}`; the formatters print them as fields.
+"""
+import contextvars
+import json
+import logging
+import re
+import time
+import uuid
+
+_request_id = contextvars.ContextVar("request_id", default="-")
+_SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+# Attributes every LogRecord has; anything else was passed through `extra`.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+    "request_id",
+    "fields",
+    "taskName",
+}
+
+
+def current_request_id():
+    return _request_id.get()
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if _SANE_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = _request_id.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            _request_id.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record):
+        record.request_id = _request_id.get()
+        return True
+
+
+def _extra_fields(record):
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
+
+
+class JsonFormatter(logging.Formatter):
+    converter = time.gmtime
+
+    def format(self, record):
+        entry = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+            "request_id": getattr(record, "request_id", "-"),
+        }
+        for key, value in _extra_fields(record).items():
+            entry[key] = value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record):
+        fields = _extra_fields(record)
+        record.fields = "".join(f" {k}={v}" for k, v in fields.items())
+        if not hasattr(record, "request_id"):
+            record.request_id = "-"
+        return super().format(record)
+

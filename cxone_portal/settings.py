@@ -1,0 +1,208 @@
+"""Settings for CXone Portal.
+
+Every value comes from the environment (or an optional `.env` beside manage.py) through
+django-environ; `.env.example` documents each name. The embedded defaults run on a fresh
+machine: SQLite file database, local-memory cache, DEBUG off unless asked for.
+"""
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
+
+_DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production-0123456789"
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    SECRET_KEY = _DEV_SECRET_KEY
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "mozilla_django_oidc",
+    "cxone_portal",
+    "tenants",
+    "accounts",
+]
+
+MIDDLEWARE = [
+    "cxone_portal.observability.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "cxone_portal.security.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.TokenRefreshMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "cxone_portal.urls"
+WSGI_APPLICATION = "cxone_portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database and cache -------------------------------------------------------------------
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and a generous busy timeout let threads and worker processes share one file;
+    # IMMEDIATE transactions avoid "database is locked" on read-then-write upgrades.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://cxone-portal")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="cxone-portal"))
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+SESSION_COOKIE_HTTPONLY = True
+# The OIDC callback is a cross-site top-level navigation: Lax lets the cookie ride along.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# --- Authentication -----------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.CXoneOIDCBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/dashboard/"
+LOGOUT_REDIRECT_URL = "/signed-out/"
+OIDC_AUTHENTICATE_CLASS = "accounts.views.CXoneAuthenticateView"
+OIDC_CALLBACK_CLASS = "accounts.views.CXoneCallbackView"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- CXone --------------------------------------------------------------------------------
+CXONE_ALLOW_HTTP_ISSUERS = env.bool("CXONE_ALLOW_HTTP_ISSUERS", default=False)
+CXONE_HTTP_TIMEOUT = env.float("CXONE_HTTP_TIMEOUT", default=10.0)
+CXONE_CLOCK_SKEW = env.int("CXONE_CLOCK_SKEW", default=300)
+CXONE_DISCOVERY_TTL = env.int("CXONE_DISCOVERY_TTL", default=86400)
+CXONE_REFRESH_MARGIN = env.int("CXONE_REFRESH_MARGIN", default=300)
+CXONE_JWKS_TTL = env.int("CXONE_JWKS_TTL", default=3600)
+# An unknown `kid` re-fetches the JWKS at most once per this many seconds per environment.
+CXONE_JWKS_MIN_REFETCH_INTERVAL = env.int("CXONE_JWKS_MIN_REFETCH_INTERVAL", default=60)
+
+# Development simulator of CXone (never in production: see cxone_portal/checks.py).
+CXONE_SIMULATOR = env.bool("CXONE_SIMULATOR", default=False)
+CXONE_SIMULATOR_PREFIX = "/cxone-sim"
+CXONE_SIMULATOR_ISSUER = env.str(
+    "CXONE_SIMULATOR_ISSUER", default=f"http://127.0.0.1:8000{CXONE_SIMULATOR_PREFIX}"
+)
+CXONE_SIMULATOR_TOKEN_TTL = env.int("CXONE_SIMULATOR_TOKEN_TTL", default=3600)
+if CXONE_SIMULATOR:
+    INSTALLED_APPS.append("simulator")
+
+# --- Encryption at rest -------------------------------------------------------------------
+FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[])
+if not FIELD_ENCRYPTION_KEY and not DEBUG:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set when DEBUG is off.")
+
+# --- Static files -------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Security behind a TLS proxy ----------------------------------------------------------
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+# --- Logging ------------------------------------------------------------------------------
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "cxone_portal.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "cxone_portal.observability.JsonFormatter"},
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s%(fields)s",
+            "()": "cxone_portal.observability.TextFormatter",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.server": {"level": "INFO"},
+        "django.request": {"level": "ERROR"},
+    },
+}
+FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -1,0 +1,76 @@
+"""Run a simulator on its own loopback port, in a thread (tests, benchmarks) or alone."""
+import argparse
+import threading
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from .demo import demo_client, demo_tenants
+from .provider import CXoneSimulator
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+class RunningSimulator:
+    """A simulator bound to 127.0.0.1:port. `stop()` and `start()` take it down and up on
+    the same port with the same state (an OP that blinks)."""
+
+    def __init__(self, simulator=None, *, port=0, host="127.0.0.1", **options):
+        self.host = host
+        self.port = port
+        self.server = None
+        self._thread = None
+        self._bind()
+        issuer = f"http://{host}:{self.port}"
+        self.simulator = simulator or CXoneSimulator(issuer, demo_tenants(), [demo_client()], **options)
+        self.server.set_app(self.simulator)
+        self._serve()
+
+    @property
+    def issuer(self):
+        return self.simulator.issuer
+
+    def _bind(self):
+        self.server = make_server(self.host, self.port, None, _ThreadingWSGIServer, _QuietHandler)
+        self.port = self.server.server_port
+
+    def _serve(self):
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+
+    def start(self):
+        if self.server is None:
+            self._bind()
+            self.server.set_app(self.simulator)
+            self._serve()
+
+    def stop(self):
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self._thread.join(5)
+            self.server = None
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Run the CXone simulator on its own port.")
+    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--token-ttl", type=int, default=3600)
+    args = parser.parse_args()
+    running = RunningSimulator(port=args.port, token_ttl=args.token_ttl)
+    print(f"CXone simulator: issuer {running.issuer}  (Ctrl-C stops it)", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        running.stop()
+
+
+if __name__ == "__main__":
+    main()

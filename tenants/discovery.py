@@ -1,0 +1,211 @@
+"""Both kinds of CXone discovery, with the rules that keep them honest.
+
+- `{issuer}/.well-known/openid-configuration`: the OpenID Provider's endpoints and keys.
+  Its `issuer` must equal the configured one exactly (OpenID RP test "issuer not matching
+  config"), or an attacker-controlled document could redirect the token call.
+- `{issuer}/.well-known/cxone-configuration?tenantId=…`: where the tenant lives (area,
+  domain) and so its REST base URL, `api_endpoint`.
+
+Results live in the database (the registry) and in the shared cache; both are re-fetched
+when older than CXONE_DISCOVERY_TTL. A failed re-fetch keeps the last good result and logs
+a warning: sign-in must not break because a discovery endpoint blinked.
+"""
+import hashlib
+import ipaddress
+import logging
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from cxone_portal import http
+
+logger = logging.getLogger(__name__)
+
+OPENID_PATH = "/.well-known/openid-configuration"
+CXONE_PATH = "/.well-known/cxone-configuration"
+# After a failed re-fetch, the stale result is served this long before trying again.
+STALE_RETRY_SECONDS = 60
+
+CXONE_FIELDS = (
+    "area",
+    "cluster",
+    "domain",
+    "acdDomain",
+    "uhDomain",
+    "ui_endpoint",
+    "auth_endpoint",
+    "api_endpoint",
+    "private",
+    "tenantId",
+)
+
+
+class DiscoveryError(Exception):
+    """Discovery failed; `reason` is a stable code for logs, the message is for people."""
+
+    def __init__(self, reason, message):
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+def _is_loopback(host):
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url, what="issuer"):
+    """https, or http on a loopback host when CXONE_ALLOW_HTTP_ISSUERS is on."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        raise DiscoveryError("bad_url", f"The {what} {url!r} is not a valid URL.")
+    if not host or parts.query or parts.fragment:
+        raise DiscoveryError("bad_url", f"The {what} {url!r} is not a valid URL.")
+    if parts.scheme == "https":
+        return
+    if parts.scheme == "http" and settings.CXONE_ALLOW_HTTP_ISSUERS and _is_loopback(host):
+        return
+    if parts.scheme == "http":
+        raise DiscoveryError(
+            "insecure_url",
+            f"The {what} {url} is not https (http is accepted only for loopback hosts "
+            "with CXONE_ALLOW_HTTP_ISSUERS on).",
+        )
+    raise DiscoveryError("bad_url", f"The {what} {url!r} is not an https URL.")
+
+
+def _get_json(url, *, params=None, not_found_reason="not_found", not_found_message=None):
+    try:
+        response = http.get(url, params=params)
+    except requests.Timeout:
+        raise DiscoveryError("timeout", f"{url} did not answer within {http.timeout():g} s.")
+    except requests.RequestException:
+        raise DiscoveryError("unreachable", f"{url} could not be reached.")
+    if response.status_code in (400, 404) and not_found_message:
+        raise DiscoveryError(not_found_reason, not_found_message)
+    if response.status_code != 200:
+        raise DiscoveryError("http_error", f"{url} answered HTTP {response.status_code}.")
+    try:
+        document = response.json()
+    except ValueError:
+        raise DiscoveryError("bad_json", f"{url} did not return JSON.")
+    if not isinstance(document, dict):
+        raise DiscoveryError("bad_json", f"{url} did not return a JSON object.")
+    return document
+
+
+def fetch_openid_configuration(issuer):
+    """Fetch and check the issuer's OpenID discovery document."""
+    check_url(issuer)
+    document = _get_json(issuer.rstrip("/") + OPENID_PATH)
+    if document.get("issuer") != issuer:
+        raise DiscoveryError(
+            "issuer_mismatch",
+            f"The discovery document names issuer {str(document.get('issuer'))[:200]!r}, "
+            f"not the configured {issuer!r}.",
+        )
+    for name in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
+        value = document.get(name)
+        if not isinstance(value, str) or not value:
+            raise DiscoveryError("bad_document", f"The discovery document has no {name}.")
+        check_url(value, what=name)
+    end_session = document.get("end_session_endpoint")
+    if end_session is not None:
+        check_url(end_session, what="end_session_endpoint")
+    algs = document.get("id_token_signing_alg_values_supported")
+    if isinstance(algs, list) and "RS256" not in algs:
+        raise DiscoveryError("bad_document", "The issuer does not sign id_tokens with RS256.")
+    return document
+
+
+def fetch_cxone_configuration(issuer, tenant_id):
+    """Fetch where a tenant lives; a tenant CXone does not know is refused."""
+    check_url(issuer)
+    tenant_id = str(tenant_id)
+    document = _get_json(
+        issuer.rstrip("/") + CXONE_PATH,
+        params={"tenantId": tenant_id},
+        not_found_reason="tenant_unknown",
+        not_found_message=f"CXone does not know tenant {tenant_id} at {issuer}.",
+    )
+    answered = str(document.get("tenantId") or tenant_id)
+    if answered.lower() != tenant_id.lower() or not document.get("api_endpoint"):
+        raise DiscoveryError("tenant_unknown", f"CXone does not know tenant {tenant_id} at {issuer}.")
+    check_url(document["api_endpoint"], what="api_endpoint")
+    return {k: document[k] for k in CXONE_FIELDS if k in document}
+
+
+# --- Cached, persisted results ------------------------------------------------------------
+
+def _spec(obj):
+    """(kind, fetch, field, cache key) for an Environment or a Tenant."""
+    from .models import Tenant
+
+    if isinstance(obj, Tenant):
+        issuer, tenant_id = obj.environment.issuer, obj.tenant_id
+        kind, field, url = "cxone", "cxone_configuration", f"{issuer}|{tenant_id}"
+        fetch = lambda: fetch_cxone_configuration(issuer, tenant_id)  # noqa: E731
+    else:
+        issuer = obj.issuer
+        kind, field, url = "openid", "openid_configuration", issuer
+        fetch = lambda: fetch_openid_configuration(issuer)  # noqa: E731
+    key = f"cxone:discovery:{kind}:{obj.pk}:{hashlib.sha256(url.encode()).hexdigest()[:16]}"
+    return kind, fetch, field, key
+
+
+def refresh(obj, *, keep_stale=True):
+    """Fetch anew and store; on failure keep the last good result when allowed."""
+    kind, fetch, field, key = _spec(obj)
+    model = type(obj)
+    log = {"event": "discovery", "kind": kind, "object_id": obj.pk}
+    try:
+        document = fetch()
+    except DiscoveryError as exc:
+        previous = getattr(obj, field)
+        model.objects.filter(pk=obj.pk).update(discovery_error=exc.message[:300])
+        obj.discovery_error = exc.message[:300]
+        if keep_stale and previous:
+            logger.warning("discovery failed; keeping the last good result", extra={**log, "reason": exc.reason})
+            cache.set(key, previous, STALE_RETRY_SECONDS)
+            return previous
+        logger.warning("discovery failed", extra={**log, "reason": exc.reason})
+        raise
+    now = timezone.now()
+    model.objects.filter(pk=obj.pk).update(**{field: document, "discovered_at": now, "discovery_error": ""})
+    setattr(obj, field, document)
+    obj.discovered_at, obj.discovery_error = now, ""
+    cache.set(key, document, settings.CXONE_DISCOVERY_TTL)
+    logger.info("discovery refreshed", extra=log)
+    return document
+
+
+def current(obj):
+    """The result to use now: the shared cache, then the database, then the issuer."""
+    _, _, field, key = _spec(obj)
+    document = cache.get(key)
+    if document is None:
+        now = timezone.now()
+        stored = getattr(obj, field)
+        if stored and obj.discovered_at and now - obj.discovered_at < timedelta(seconds=settings.CXONE_DISCOVERY_TTL):
+            left = settings.CXONE_DISCOVERY_TTL - (now - obj.discovered_at).total_seconds()
+            cache.set(key, stored, max(1, int(left)))
+            document = stored
+        else:
+            document = refresh(obj, keep_stale=True)
+    setattr(obj, field, document)
+    return document
+
+
+def forget(obj):
+    """Drop the cached result (after an admin edit changes the issuer or tenantId)."""
+    cache.delete(_spec(obj)[3])

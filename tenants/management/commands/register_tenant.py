@@ -1,0 +1,80 @@
+import sys
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.core.validators import validate_slug
+from django.db import transaction
+from django.utils import timezone
+
+from tenants import discovery
+from tenants.models import Environment, Tenant, TokenAuthMethod
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update a CXone environment (keyed by issuer and client id) and a tenant, "
+        "run both discoveries, and print the tenant's API base URL. Nothing is written "
+        "unless every check passes."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--issuer", required=True)
+        parser.add_argument("--client-id", required=True)
+        parser.add_argument("--client-secret", required=True, help="'-' reads it from standard input.")
+        parser.add_argument("--tenant-id", required=True)
+        parser.add_argument("--name", required=True)
+        parser.add_argument("--slug", required=True)
+        parser.add_argument("--auth-method", default=TokenAuthMethod.CLIENT_SECRET_BASIC, choices=TokenAuthMethod.values)
+        parser.add_argument("--supervisor-roles", default="Manager,Administrator")
+        parser.add_argument("--inactive", action="store_true", help="Register the tenant but do not let it sign in yet.")
+
+    def handle(self, *args, **o):
+        secret = sys.stdin.readline().strip() if o["client_secret"] == "-" else o["client_secret"].strip()
+        if not secret:
+            raise CommandError("--client-secret is empty.")
+        try:
+            tenant_id = uuid.UUID(o["tenant_id"])
+        except ValueError:
+            raise CommandError(f"--tenant-id {o['tenant_id']!r} is not a UUID.")
+        try:
+            validate_slug(o["slug"])
+        except ValidationError:
+            raise CommandError(f"--slug {o['slug']!r} may hold only letters, digits, '-' and '_'.")
+        name = o["name"].strip()
+        if not name:
+            raise CommandError("--name is empty.")
+        roles = ",".join(r.strip() for r in o["supervisor_roles"].split(",") if r.strip())
+        if not roles:
+            raise CommandError("--supervisor-roles names no role.")
+        issuer = o["issuer"].strip()
+        try:
+            openid = discovery.fetch_openid_configuration(issuer)
+            cxone = discovery.fetch_cxone_configuration(issuer, tenant_id)
+        except discovery.DiscoveryError as exc:
+            raise CommandError(f"{exc.message} [{exc.reason}]")
+
+        clash = Tenant.objects.filter(slug=o["slug"]).exclude(environment__issuer=issuer, tenant_id=tenant_id).first()
+        if clash:
+            raise CommandError(f"--slug {o['slug']!r} is already used by tenant {clash.tenant_id}.")
+
+        now = timezone.now()
+        with transaction.atomic():
+            environment = Environment.objects.filter(issuer=issuer, client_id=o["client_id"]).first()
+            environment = environment or Environment(issuer=issuer, client_id=o["client_id"])
+            environment.client_secret = secret
+            environment.token_auth_method = o["auth_method"]
+            environment.openid_configuration, environment.discovered_at, environment.discovery_error = openid, now, ""
+            environment.save()
+            tenant = Tenant.objects.filter(environment__issuer=issuer, tenant_id=tenant_id).first()
+            tenant = tenant or Tenant(tenant_id=tenant_id)
+            tenant.environment = environment
+            tenant.name, tenant.slug, tenant.supervisor_roles = name, o["slug"], roles
+            tenant.is_active = not o["inactive"]
+            tenant.cxone_configuration, tenant.discovered_at, tenant.discovery_error = cxone, now, ""
+            tenant.full_clean(exclude=["environment"], validate_unique=False)
+            tenant.save()
+        discovery.forget(environment)
+        discovery.forget(tenant)
+        self.stdout.write(f"Registered {tenant.name} ({tenant.slug}) at {issuer}; API base URL:")
+        self.stdout.write(tenant.api_base_url)

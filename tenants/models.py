@@ -1,0 +1,130 @@
+"""The registry: CXone environments (one app registration each) and their tenants."""
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+
+from cxone_portal.fields import EncryptedTextField
+
+GLOBAL_ISSUER = "https://cxone.niceincontact.com"
+FEDRAMP_ISSUER = "https://cxone-gov.niceincontact.com"
+
+
+class TokenAuthMethod(models.TextChoices):
+    CLIENT_SECRET_BASIC = "client_secret_basic", "client_secret_basic (HTTP Basic)"
+    CLIENT_SECRET_POST = "client_secret_post", "client_secret_post (form body)"
+    CLIENT_SECRET_JWT = "client_secret_jwt", "client_secret_jwt (HS256 assertion, RFC 7523)"
+
+
+class Environment(models.Model):
+    """One CXone app registration in one CXone environment (issuer)."""
+
+    name = models.CharField(max_length=100, blank=True, help_text="A label for staff, e.g. 'Global'.")
+    issuer = models.URLField(
+        max_length=255,
+        help_text=f"{GLOBAL_ISSUER} (global), {FEDRAMP_ISSUER} (FedRAMP), or another.",
+    )
+    client_id = models.CharField(max_length=255)
+    client_secret = EncryptedTextField(help_text="Stored encrypted; never shown again.")
+    token_auth_method = models.CharField(
+        max_length=32, choices=TokenAuthMethod.choices, default=TokenAuthMethod.CLIENT_SECRET_BASIC
+    )
+    is_active = models.BooleanField(default=True)
+
+    # The issuer's /.well-known/openid-configuration, as last fetched successfully.
+    openid_configuration = models.JSONField(null=True, blank=True, editable=False)
+    discovered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    discovery_error = models.CharField(max_length=300, blank=True, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "client_id"], name="environment_issuer_client_unique")
+        ]
+        ordering = ["issuer", "client_id"]
+
+    def __str__(self):
+        return self.name or f"{self.issuer} ({self.client_id})"
+
+    def endpoint(self, name):
+        return (self.openid_configuration or {}).get(name) or None
+
+    @property
+    def authorization_endpoint(self):
+        return self.endpoint("authorization_endpoint")
+
+    @property
+    def token_endpoint(self):
+        return self.endpoint("token_endpoint")
+
+    @property
+    def jwks_uri(self):
+        return self.endpoint("jwks_uri")
+
+    @property
+    def userinfo_endpoint(self):
+        return self.endpoint("userinfo_endpoint")
+
+    @property
+    def end_session_endpoint(self):
+        return self.endpoint("end_session_endpoint")
+
+
+class Tenant(models.Model):
+    """A CXone tenant whose users may sign in to the portal."""
+
+    environment = models.ForeignKey(Environment, on_delete=models.PROTECT, related_name="tenants")
+    tenant_id = models.UUIDField("CXone tenantId")
+    name = models.CharField("display name", max_length=150)
+    slug = models.SlugField(max_length=64, unique=True)
+    is_active = models.BooleanField(default=True)
+    supervisor_roles = models.CharField(
+        max_length=500,
+        default="Manager,Administrator",
+        validators=[RegexValidator(r"^[^,]+(,[^,]+)*$", "A comma-separated list of role names.")],
+        help_text="CXone role.legacyId values that make a user a Supervisor in the portal, "
+        "comma-separated. CXone has no built-in 'Supervisor' role; Manager is its supervising role.",
+    )
+
+    # {issuer}/.well-known/cxone-configuration?tenantId=…, as last fetched successfully.
+    cxone_configuration = models.JSONField(null=True, blank=True, editable=False)
+    discovered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    discovery_error = models.CharField(max_length=300, blank=True, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["environment", "tenant_id"], name="tenant_environment_tenantid_unique")
+        ]
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def supervisor_role_names(self):
+        return {r.strip() for r in self.supervisor_roles.split(",") if r.strip()}
+
+    def portal_role_for(self, cxone_role):
+        """'Supervisor' when the CXone role is one of this tenant's supervising roles."""
+        return "Supervisor" if cxone_role and cxone_role in self.supervisor_role_names else "Agent"
+
+    @property
+    def api_base_url(self):
+        """The tenant's CXone REST base URL (https://api-{area}.{domain})."""
+        return (self.cxone_configuration or {}).get("api_endpoint") or None
+
+    @property
+    def area(self):
+        return (self.cxone_configuration or {}).get("area") or None
+
+    def discovery_age(self, now=None):
+        if not self.discovered_at:
+            return None
+        return (now or timezone.now()) - self.discovered_at
+
+

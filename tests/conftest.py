@@ -1,0 +1,122 @@
+"""Fixtures: a real CXone simulator on loopback, registered in the portal's registry."""
+import os
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from django.core.cache import cache
+
+from simulator.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from simulator.server import RunningSimulator
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def op():
+    """A CXone simulator serving on 127.0.0.1:<free port> for this test."""
+    running = RunningSimulator()
+    yield running
+    running.stop()
+
+
+@dataclass
+class Registered:
+    op: RunningSimulator
+    environment: object
+    tenants: dict
+
+    @property
+    def sim(self):
+        return self.op.simulator
+
+    def tenant(self, slug="acme"):
+        return self.tenants[slug]
+
+
+def register(op, auth_method="client_secret_basic", **env_fields):
+    from tenants import discovery
+    from tenants.models import Environment, Tenant
+
+    environment = Environment.objects.create(
+        name="Simulator",
+        issuer=op.issuer,
+        client_id=DEMO_CLIENT_ID,
+        client_secret=DEMO_CLIENT_SECRET,
+        token_auth_method=auth_method,
+        **env_fields,
+    )
+    discovery.refresh(environment, keep_stale=False)
+    tenants = {}
+    for sim_tenant in op.simulator.tenants.values():
+        tenant = Tenant.objects.create(
+            environment=environment, tenant_id=sim_tenant.tenant_id, name=sim_tenant.name, slug=sim_tenant.slug
+        )
+        discovery.refresh(tenant, keep_stale=False)
+        tenants[tenant.slug] = tenant
+    op.simulator.reset_calls()
+    return Registered(op, environment, tenants)
+
+
+@pytest.fixture
+def cxone(op, db):
+    """The simulator plus its environment and both demo tenants in the registry."""
+    return register(op)
+
+
+class Browser:
+    """A browser-like client: the Django test client for the portal, real HTTP for CXone."""
+
+    def __init__(self, client, registered):
+        self.client = client
+        self.cxone = registered
+        self.http = requests.Session()
+
+    def start(self, **params):
+        response = self.client.get("/oidc/authenticate/", params)
+        assert response.status_code == 302, response.content[:500]
+        return response["Location"]
+
+    def login_at_cxone(self, authorize_url, username, action="sign_in"):
+        """Open CXone's login page, then submit it as `username`; returns the redirect."""
+        page = self.http.get(authorize_url, allow_redirects=False)
+        assert page.status_code == 200, page.text[:500]
+        params = {k: v[0] for k, v in parse_qs(urlsplit(authorize_url).query).items()}
+        answer = self.http.post(
+            authorize_url.split("?")[0], data={**params, "username": username, "action": action}, allow_redirects=False
+        )
+        assert answer.status_code == 302, answer.text[:500]
+        return answer.headers["Location"]
+
+    def callback(self, location):
+        parts = urlsplit(location)
+        return self.client.get(parts.path + "?" + parts.query)
+
+    def sign_in(self, tenant="acme", username="alex.agent@acme.example", **params):
+        if tenant:
+            params["tenant"] = tenant
+        location = self.login_at_cxone(self.start(**params), username)
+        return self.callback(location)
+
+
+@pytest.fixture
+def browser(client, cxone):
+    return Browser(client, cxone)
+
+
+AGENT = "alex.agent@acme.example"
+SUPERVISOR = "sam.supervisor@acme.example"
+ADMIN = "ada.admin@acme.example"
+GLOBEX_AGENT = "gus.agent@globex.example"
+
+
+def query_of(url):
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}

@@ -1,0 +1,155 @@
+"""Both discoveries against a real issuer on loopback (the simulator)."""
+import logging
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from tenants import discovery
+from tenants.discovery import DiscoveryError, fetch_cxone_configuration, fetch_openid_configuration
+from tenants.models import Environment
+
+ACME = "11e9a3c2-5b7d-4f0e-9a61-3c0d8e2f4a10"
+
+
+def reason_of(call):
+    with pytest.raises(DiscoveryError) as info:
+        call()
+    return info.value.reason
+
+
+def test_openid_configuration_success(op):
+    document = fetch_openid_configuration(op.issuer)
+    assert document["issuer"] == op.issuer
+    assert document["token_endpoint"] == op.issuer + "/auth/token"
+    assert document["end_session_endpoint"] == op.issuer + "/auth/authorize/logout"
+    assert op.simulator.count("openid-configuration") == 1
+
+
+def test_cxone_configuration_success(op):
+    document = fetch_cxone_configuration(op.issuer, uuid.UUID(ACME))
+    assert document["api_endpoint"] == "https://api-na1.niceincontact.com"
+    assert document["area"] == "na1" and document["tenantId"] == ACME
+
+
+def test_issuer_mismatch_is_refused(op):
+    op.simulator.discovery_overrides = {"issuer": "https://cxone.niceincontact.com"}
+    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "issuer_mismatch"
+
+
+def test_trailing_slash_is_a_different_issuer(op):
+    assert reason_of(lambda: fetch_openid_configuration(op.issuer + "/")) == "issuer_mismatch"
+
+
+def test_unknown_tenant_is_refused(op):
+    assert reason_of(lambda: fetch_cxone_configuration(op.issuer, uuid.uuid4())) == "tenant_unknown"
+
+
+def test_timeout(op, settings):
+    settings.CXONE_HTTP_TIMEOUT = 0.3
+    op.simulator.latency = 1.0
+    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "timeout"
+
+
+def test_garbage_json(op):
+    op.simulator.faults["openid-configuration"] = (200, b"<html>not json</html>")
+    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "bad_json"
+    op.simulator.faults["openid-configuration"] = (200, [1, 2, 3])
+    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "bad_json"
+
+
+def test_server_error_and_missing_endpoint(op):
+    op.simulator.faults["openid-configuration"] = (503, {"error": "unavailable"})
+    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "http_error"
+    op.simulator.faults.clear()
+    op.simulator.discovery_overrides = {"token_endpoint": None}
+    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "bad_document"
+
+
+def test_unreachable(op):
+    op.stop()
+    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "unreachable"
+
+
+def test_http_issuer_refused_when_flag_off(op, settings):
+    settings.CXONE_ALLOW_HTTP_ISSUERS = False
+    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "insecure_url"
+    assert op.simulator.count() == 0  # refused before any call
+
+
+def test_http_issuer_must_be_loopback_even_with_flag(settings):
+    settings.CXONE_ALLOW_HTTP_ISSUERS = True
+    assert reason_of(lambda: fetch_openid_configuration("http://cxone.example.com")) == "insecure_url"
+    assert reason_of(lambda: fetch_openid_configuration("ftp://127.0.0.1")) == "bad_url"
+
+
+def test_endpoints_in_the_document_obey_the_https_rule(op, settings):
+    op.simulator.discovery_overrides = {"token_endpoint": "http://evil.example/token"}
+    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "insecure_url"
+
+
+@pytest.mark.django_db
+def test_results_are_cached_and_persisted(cxone):
+    environment = Environment.objects.get(pk=cxone.environment.pk)
+    assert environment.openid_configuration["issuer"] == cxone.op.issuer
+    assert environment.discovered_at is not None
+    for _ in range(3):
+        discovery.current(environment)
+        discovery.current(cxone.tenant("acme"))
+    assert cxone.sim.count() == 0
+
+
+@pytest.mark.django_db
+def test_stale_result_is_refetched(cxone, django_assert_num_queries):
+    environment = cxone.environment
+    Environment.objects.filter(pk=environment.pk).update(discovered_at=timezone.now() - timedelta(days=2))
+    environment.refresh_from_db()
+    from django.core.cache import cache
+
+    cache.clear()
+    discovery.current(environment)
+    assert cxone.sim.count("openid-configuration") == 1
+    environment.refresh_from_db()
+    assert timezone.now() - environment.discovered_at < timedelta(minutes=1)
+
+
+@pytest.mark.django_db
+def test_stale_but_kept_when_issuer_is_down(cxone, caplog):
+    environment = cxone.environment
+    old = timezone.now() - timedelta(days=2)
+    Environment.objects.filter(pk=environment.pk).update(discovered_at=old)
+    environment.refresh_from_db()
+    from django.core.cache import cache
+
+    cache.clear()
+    cxone.op.stop()
+    with caplog.at_level(logging.WARNING, logger="tenants.discovery"):
+        document = discovery.current(environment)
+    assert document["token_endpoint"] == cxone.op.issuer + "/auth/token"
+    assert any(getattr(r, "reason", "") == "unreachable" for r in caplog.records)
+    environment.refresh_from_db()
+    assert environment.discovered_at == old
+    assert environment.openid_configuration is not None
+    assert "could not be reached" in environment.discovery_error
+    # The stale result is served from the cache for a while: no new attempt each time.
+    discovery.current(environment)
+
+
+@pytest.mark.django_db
+def test_no_previous_result_and_issuer_down_raises(op):
+    environment = Environment.objects.create(issuer=op.issuer, client_id="c", client_secret="s")
+    op.stop()
+    with pytest.raises(DiscoveryError):
+        discovery.current(environment)
+
+
+@pytest.mark.django_db
+def test_client_secret_is_encrypted_at_rest(cxone):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT client_secret FROM tenants_environment WHERE id = %s", [cxone.environment.pk])
+        stored = cursor.fetchone()[0]
+    assert "demo-client-secret" not in stored
+    assert stored.startswith("gAAAA")  # a Fernet token
+    assert Environment.objects.get(pk=cxone.environment.pk).client_secret == "demo-client-secret-for-the-simulator-only"
