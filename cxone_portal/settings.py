@@ -205,4 +205,3 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
-FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -7,6 +7,11 @@ from .models import Environment, Tenant
 
 
 class EnvironmentForm(forms.ModelForm):
+    issuer = forms.URLField(
+        max_length=255,
+        assume_scheme="https",
+        help_text=Environment._meta.get_field("issuer").help_text,
+    )
     client_secret = forms.CharField(
         label="Client secret",
         required=False,

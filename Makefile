@@ -1,0 +1,35 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# `make run` serves on embedded defaults: SQLite, local-memory cache, the CXone simulator.
+RUN_ENV = DEBUG=$${DEBUG:-1} CXONE_SIMULATOR=$${CXONE_SIMULATOR:-1} CXONE_ALLOW_HTTP_ISSUERS=$${CXONE_ALLOW_HTTP_ISSUERS:-1}
+
+.PHONY: install run test test-services bench clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py setup_demo
+	@echo "Open http://$(HOST):$(PORT)/ and sign in to a demo tenant."
+	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+# pytest exits 5 when it collects no test; make fails on any non-zero exit.
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/signin_latency.py
+	$(PY) bench/dashboard_rps.py
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,62 @@
+import os
+import secrets
+import uuid
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from simulator.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demo_tenants
+from tenants.models import Environment, Tenant, TokenAuthMethod
+
+
+class Command(BaseCommand):
+    help = "Register the simulator's demo environment and tenants, and a local admin account (development only)."
+
+    def handle(self, *args, **options):
+        if not (settings.CXONE_SIMULATOR and settings.DEBUG):
+            raise CommandError("setup_demo needs CXONE_SIMULATOR and DEBUG on.")
+        issuer = settings.CXONE_SIMULATOR_ISSUER
+        with transaction.atomic():
+            environment, _ = Environment.objects.update_or_create(
+                issuer=issuer,
+                client_id=DEMO_CLIENT_ID,
+                defaults={
+                    "name": "CXone simulator",
+                    "client_secret": DEMO_CLIENT_SECRET,
+                    "token_auth_method": TokenAuthMethod.CLIENT_SECRET_BASIC,
+                    "is_active": True,
+                },
+            )
+            for demo in demo_tenants():
+                Tenant.objects.update_or_create(
+                    environment=environment,
+                    tenant_id=uuid.UUID(demo.tenant_id),
+                    defaults={"name": demo.name, "slug": demo.slug, "is_active": True},
+                )
+        # Discovery runs on first use: the simulator answers once the server is up.
+        self.stdout.write(f"Demo environment: {issuer} (client {DEMO_CLIENT_ID})")
+        for demo in demo_tenants():
+            users = ", ".join(f"{u.username} ({u.role})" for u in demo.users)
+            self.stdout.write(f"Demo tenant {demo.name} [{demo.slug}]: {users}")
+        self.ensure_admin()
+
+    def ensure_admin(self):
+        username = os.environ.get("DEMO_ADMIN_USERNAME", "admin")
+        password = os.environ.get("DEMO_ADMIN_PASSWORD")
+        stash = settings.VAR_DIR / "demo-admin-password"
+        if not password:
+            if stash.exists():
+                password = stash.read_text().strip()
+            else:
+                password = secrets.token_urlsafe(12)
+                stash.parent.mkdir(parents=True, exist_ok=True)
+                stash.write_text(password + "\n")
+                stash.chmod(0o600)
+        User = get_user_model()
+        user = User.objects.filter(username=username).first() or User(username=username)
+        user.is_staff = user.is_superuser = True
+        user.set_password(password)
+        user.save()
+        self.stdout.write(f"Django admin: http://127.0.0.1:8000/admin/  user {username}  password {password}")
