@@ -11,7 +11,6 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import auth, messages
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -26,6 +25,7 @@ from tenants import discovery
 from tenants.models import Environment, Tenant
 
 from . import flows, tokenstore
+from .decorators import signin_required
 from .middleware import wants_json
 from .oidc.authorize import build_authorization_request
 from .oidc.errors import InvalidRequest, ProviderError, SignInError, UpstreamError
@@ -272,13 +272,34 @@ def signed_out(request):
 
 
 @never_cache
-@login_required
+@signin_required
 def dashboard(request):
     identity = getattr(request.user, "cxone_identity", None)
     return render(
         request,
         "accounts/dashboard.html",
         {"identity": identity, "tenant": identity.tenant if identity else None, "tokens": tokenstore.current(request)},
+    )
+
+
+@never_cache
+@signin_required
+def session_status(request):
+    """GET or POST /api/session/: the session's state as JSON, for agents' screens (XHR)."""
+    if request.method not in ("GET", "POST"):
+        return JsonResponse({"error": "method_not_allowed"}, status=405)
+    identity = getattr(request.user, "cxone_identity", None)
+    tokens = tokenstore.current(request)
+    return JsonResponse(
+        {
+            "user": request.user.get_full_name() or request.user.get_username(),
+            "tenant": identity.tenant.name if identity else None,
+            "portal_role": identity.portal_role if identity else None,
+            "cxone_role": identity.cxone_role if identity else None,
+            "expires_at": tokens.expires_at.isoformat() if tokens else None,
+            "refreshed_at": tokens.refreshed_at.isoformat() if tokens and tokens.refreshed_at else None,
+            "refresh_count": tokens.refresh_count if tokens else 0,
+        }
     )
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", accounts.home, name="home"),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("dashboard/", accounts.dashboard, name="dashboard"),
+    path("api/session/", accounts.session_status, name="session_status"),
     path("signed-out/", accounts.signed_out, name="signed_out"),
     # Ours, ahead of the library's GET-capable logout: POST only, then CXone's end_session.
     path("oidc/logout/", accounts.LogoutView.as_view(), name="oidc_logout"),

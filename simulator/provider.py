@@ -123,6 +123,7 @@ class CXoneSimulator:
         self._jtis = set()
         # Test controls
         self.latency = 0.0
+        self.rotate_refresh_tokens = True
         self.faults = {}
         self.id_token_hook = None
         self.discovery_overrides = {}
@@ -426,6 +427,12 @@ class CXoneSimulator:
                 grant = self._refresh_tokens.pop(params.get("refresh_token", ""), None)
             if grant is None or grant["client_id"] != client.client_id:
                 raise OAuthError("invalid_grant", "The refresh token is invalid, expired or already used.")
+            if not self.rotate_refresh_tokens:
+                answer = self._issue(client, grant)
+                with self._lock:
+                    self._refresh_tokens.pop(answer.pop("refresh_token"), None)
+                    self._refresh_tokens[params["refresh_token"]] = grant
+                return self._respond(start_response, 200, answer)
         else:
             raise OAuthError("unsupported_grant_type", f"grant_type {grant_type!r} is not supported.")
         return self._respond(start_response, 200, self._issue(client, grant))

@@ -11,3 +11,12 @@ os.environ.setdefault("CXONE_HTTP_TIMEOUT", "5")
 from cxone_portal.settings import *  # noqa: E402,F401,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# A file, not pytest-django's shared in-memory database: threads in the concurrency tests
+# then get their own connections with SQLite's real locking, as in production.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"cxone-portal-test-{os.getpid()}.sqlite3")
+    }
