@@ -19,4 +19,8 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    return _page(request, 500, "Something went wrong", "The portal hit an unexpected error. It has been logged.")
+    # Self-contained (no static files, no context processors): it must not fail in turn.
+    from django.http import HttpResponseServerError
+    from django.template import loader
+
+    return HttpResponseServerError(loader.get_template("500.html").render({"request_id": getattr(request, "request_id", "")}))

@@ -25,6 +25,8 @@ def portal_env(database_url, **extra):
             "DATABASE_URL": database_url,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "0",
+            "SESSION_COOKIE_SECURE": "0",
+            "CSRF_COOKIE_SECURE": "0",
             "LOG_FORMAT": "json",
         }
     )
@@ -65,19 +67,19 @@ def wait_for(url, timeout=30.0):
 class Gunicorn:
     """A gunicorn instance of the portal on its own port (stopped by `stop()`)."""
 
-    def __init__(self, env, workers=2, threads=4, port=None):
+    def __init__(self, env, log_path, workers=2, threads=4, port=None):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
         env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": str(workers), "GUNICORN_THREADS": str(threads)}
-        self.log = open(os.devnull, "w") if os.environ.get("KEEP_GUNICORN_LOGS") is None else None
-        self.process = subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", "-c", os.path.join(ROOT, "gunicorn.conf.py"), "cxone_portal.wsgi:application"],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        with open(log_path, "w") as log:
+            self.process = subprocess.Popen(
+                [PYTHON, "-m", "gunicorn", "-c", os.path.join(ROOT, "gunicorn.conf.py"), "cxone_portal.wsgi:application"],
+                env=env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         try:
             wait_for(self.url + "/healthz")
         except TimeoutError:
@@ -91,5 +93,75 @@ class Gunicorn:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-        output = self.process.stdout.read() if self.process.stdout else ""
-        return output
+        with open(self.log_path) as log:
+            return log.read()
+
+
+# --- databases and caches for deployed processes ------------------------------------------
+
+SERVICES_DATABASE_URL = os.environ.get("DATABASE_URL", "")
+SERVICES_CACHE_URL = os.environ.get("CACHE_URL", "")
+
+
+def using_postgres():
+    return SERVICES_DATABASE_URL.startswith(("postgres://", "postgresql://"))
+
+
+def using_redis():
+    return SERVICES_CACHE_URL.startswith(("redis://", "rediss://"))
+
+
+class Deployment:
+    """A fresh database (SQLite file, or a new PostgreSQL database when the suite runs on
+    PostgreSQL), migrated, with the simulator's tenants registered through the CLI."""
+
+    def __init__(self, tmp_path, op, **extra_env):
+        import uuid
+        from urllib.parse import urlsplit, urlunsplit
+
+        self.tmp_path = tmp_path
+        self.op = op
+        self.instances = []
+        self._drop = None
+        if using_postgres():
+            import psycopg
+
+            name = f"cxone_deploy_{uuid.uuid4().hex[:10]}"
+            admin = urlunsplit(urlsplit(SERVICES_DATABASE_URL)._replace(scheme="postgresql"))
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            self._drop = (admin, name)
+            database_url = urlunsplit(urlsplit(SERVICES_DATABASE_URL)._replace(path="/" + name))
+        else:
+            database_url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+        cache = {}
+        if using_redis():
+            cache = {"CACHE_URL": SERVICES_CACHE_URL, "CACHE_KEY_PREFIX": f"deploy-{uuid.uuid4().hex[:8]}"}
+        self.env = portal_env(database_url, STATIC_ROOT=tmp_path / "static", **cache, **extra_env)
+        for step in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+            done = manage(self.env, *step)
+            assert done.returncode == 0, done.stderr
+        from simulator.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+
+        for tenant in op.simulator.tenants.values():
+            done = manage(
+                self.env, "register_tenant", "--issuer", op.issuer, "--client-id", DEMO_CLIENT_ID,
+                "--client-secret", DEMO_CLIENT_SECRET, "--tenant-id", tenant.tenant_id,
+                "--name", tenant.name, "--slug", tenant.slug,
+            )
+            assert done.returncode == 0, done.stderr
+
+    def gunicorn(self, workers=1, threads=8):
+        instance = Gunicorn(self.env, self.tmp_path / f"gunicorn-{len(self.instances)}.log", workers=workers, threads=threads)
+        self.instances.append(instance)
+        return instance
+
+    def close(self):
+        logs = [instance.stop() for instance in self.instances]
+        if self._drop:
+            import psycopg
+
+            admin, name = self._drop
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return logs

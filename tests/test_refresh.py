@@ -1,11 +1,8 @@
 """The refresh middleware against the simulator: silent, single-flight, failure-safe."""
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-import requests
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,7 +12,8 @@ from accounts import refresh, tokenstore
 from accounts.models import TokenSession
 from simulator.demo import DEMO_CLIENT_ID
 
-from .conftest import SUPERVISOR, query_of, register
+from .conftest import register
+from .live import LiveBrowser
 
 XHR = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}
 
@@ -236,46 +234,6 @@ def test_stays_signed_in_across_real_refreshes_while_idle(browser):
 
 
 # --- concurrency: threads of one process, real HTTP ---------------------------------------
-
-class LiveBrowser:
-    """A browser over real HTTP against a running portal (live_server or gunicorn)."""
-
-    def __init__(self, portal_url, op):
-        self.portal = portal_url.rstrip("/")
-        self.op = op
-        self.http = requests.Session()
-
-    def sign_in(self, tenant="acme", username="alex.agent@acme.example"):
-        start = self.http.get(f"{self.portal}/oidc/authenticate/", params={"tenant": tenant}, allow_redirects=False)
-        assert start.status_code == 302, start.text[:300]
-        authorize = start.headers["Location"]
-        assert self.http.get(authorize).status_code == 200
-        answer = self.http.post(
-            authorize.split("?")[0], data={**query_of(authorize), "username": username}, allow_redirects=False
-        )
-        callback = self.http.get(answer.headers["Location"], allow_redirects=False)
-        assert callback.status_code == 302 and callback.headers["Location"] == "/dashboard/", callback.text[:500]
-        return callback
-
-    def burst(self, n, path="/api/session/", method="get"):
-        """n requests of this session at once; returns their status codes."""
-        barrier = threading.Barrier(n)
-        cookies = self.http.cookies.get_dict()
-
-        def one(i):
-            barrier.wait(10)
-            kind = method if i % 2 == 0 else "get"
-            headers = {"X-Requested-With": "XMLHttpRequest"}
-            if kind == "post":
-                headers["X-CSRFToken"] = cookies.get("csrftoken", "")
-                headers["Referer"] = self.portal + "/"
-            return getattr(requests, kind)(
-                self.portal + path, cookies=cookies, headers=headers, allow_redirects=False, timeout=30
-            ).status_code
-
-        with ThreadPoolExecutor(n) as pool:
-            return list(pool.map(one, range(n)))
-
 
 @pytest.fixture
 def live_cxone(op, transactional_db):

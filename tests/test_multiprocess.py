@@ -1,0 +1,60 @@
+"""The portal as deployed: two gunicorn instances sharing one database (and, on the
+services run, PostgreSQL and Redis). A user signs in through one and is served by the
+other; the single-flight refresh holds across both."""
+import time
+
+import pytest
+
+from . import procs
+from .live import LiveBrowser
+
+pytestmark = pytest.mark.subprocess
+
+
+@pytest.fixture
+def deployment(tmp_path, op):
+    op.simulator.token_ttl, op.simulator.ttl_jitter = 8, 0  # refresh margin: 4 s
+    deployed = procs.Deployment(tmp_path, op)
+    yield deployed
+    deployed.close()
+
+
+def test_signed_in_on_one_instance_served_by_the_other(deployment):
+    a, b = deployment.gunicorn(), deployment.gunicorn()
+    browser = LiveBrowser(a.url, deployment.op)
+    browser.sign_in(username="sam.supervisor@acme.example")
+    page = browser.http.get(b.url + "/dashboard/", allow_redirects=False)
+    assert page.status_code == 200
+    assert "Samira Okafor" in page.text and 'data-test="portal-role">Supervisor<' in page.text
+
+
+def test_single_flight_refresh_across_two_processes(deployment):
+    a, b = deployment.gunicorn(), deployment.gunicorn()
+    sim = deployment.op.simulator
+    browser = LiveBrowser(a.url, deployment.op)
+    browser.sign_in()
+    browser.http.get(a.url + "/dashboard/")  # CSRF cookie for the POSTs
+    time.sleep(4.3)  # inside the refresh margin, token still valid
+    sim.reset_calls()
+    sim.latency = 0.3
+    statuses = browser.burst(20, method="post", portals=[a.url, b.url])
+    assert statuses == [200] * 20
+    assert sim.count("token", grant_type="refresh_token") == 1
+    # Both instances see the refreshed tokens.
+    for portal in (a.url, b.url):
+        session = browser.http.get(portal + "/api/session/", headers={"X-Requested-With": "XMLHttpRequest"}).json()
+        assert session["refresh_count"] == 1
+
+
+def test_caches_are_shared_between_instances(deployment):
+    if not procs.using_redis():
+        pytest.skip("needs CACHE_URL=redis://… (local-memory caches are per process by design)")
+    a, b = deployment.gunicorn(), deployment.gunicorn()
+    sim = deployment.op.simulator
+    sim.reset_calls()
+    LiveBrowser(a.url, deployment.op).sign_in()
+    LiveBrowser(b.url, deployment.op).sign_in(username="sam.supervisor@acme.example")
+    LiveBrowser(b.url, deployment.op).sign_in(tenant="globex", username="gus.agent@globex.example")
+    assert sim.count("jwks") == 1
+    assert sim.count("openid-configuration") == 0
+    assert sim.count("token") == 3
