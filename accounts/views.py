@@ -140,6 +140,11 @@ class CXoneAuthenticateView(OIDCAuthenticationRequestView):
             discovery.current(environment)
         except discovery.DiscoveryError as exc:
             raise UpstreamError("discovery_failed", exc.reason)
+        if tenant is not None:
+            try:
+                discovery.current(tenant)  # where the tenant's APIs live; sign-in works without it
+            except discovery.DiscoveryError:
+                pass  # logged by discovery.refresh; the last good result (if any) stays
         redirect_uri = request.build_absolute_uri(reverse("oidc_authentication_callback"))
         auth_request = build_authorization_request(
             environment.authorization_endpoint,

@@ -48,7 +48,7 @@ def login(sim, params, tenant, prefill="", problem=None):
     hidden = "".join(
         f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
         for k, v in params.items()
-        if k not in ("username", "action")
+        if k not in ("username", "pick", "action")
     )
     tenants = [tenant] if tenant else list(sim.tenants.values())
     buttons = []
@@ -57,7 +57,7 @@ def login(sim, params, tenant, prefill="", problem=None):
             hinted = " hinted" if prefill and user.username.lower() == prefill.lower() else ""
             label = f"{user.display_name}" + ("" if tenant else f" · {t.name}")
             buttons.append(
-                f'<button class="user{hinted}" type="submit" name="username" value="{escape(user.username)}">'
+                f'<button class="user{hinted}" type="submit" name="pick" value="{escape(user.username)}">'
                 f"<span><strong>{escape(label)}</strong><br><small>{escape(user.username)}</small></span>"
                 f'<span class="role">{escape(user.role)}</span></button>'
             )

@@ -321,7 +321,8 @@ class CXoneSimulator:
             return self._login_page(start_response, params, tenant, hinted)
         if params.get("action") == "cancel":
             return self._back(start_response, params, error="access_denied", error_description="The user cancelled the sign-in.")
-        user_tenant, user = self.find_user(params.get("username"))
+        # A demo-user button posts `pick`; the typed username comes as `username`.
+        user_tenant, user = self.find_user(params.get("pick") or params.get("username"))
         problem = None
         if user is None:
             problem = "No CXone user has that username."

@@ -165,3 +165,44 @@ class Deployment:
             with psycopg.connect(admin, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         return logs
+
+
+class DemoServer:
+    """`make run` in a box: migrate, setup_demo, runserver with the mounted simulator."""
+
+    ADMIN_PASSWORD = "demo-admin-password-for-tests"
+
+    def __init__(self, tmp_path, token_ttl=3600):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
+        for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DATABASE_URL", "CACHE_URL"):
+            self.env.pop(name, None)
+        self.env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "cxone_portal.settings",
+                "DEBUG": "1",
+                "CXONE_SIMULATOR": "1",
+                "CXONE_ALLOW_HTTP_ISSUERS": "1",
+                "CXONE_SIMULATOR_ISSUER": f"{self.url}/cxone-sim",
+                "CXONE_SIMULATOR_TOKEN_TTL": str(token_ttl),
+                "VAR_DIR": str(tmp_path),
+                "DEMO_ADMIN_PASSWORD": self.ADMIN_PASSWORD,
+            }
+        )
+        for step in (["migrate", "--noinput"], ["setup_demo"]):
+            done = manage(self.env, *step)
+            assert done.returncode == 0, done.stderr
+        self.setup_output = done.stdout
+        self.log_path = tmp_path / "runserver.log"
+        with open(self.log_path, "w") as log:
+            self.process = subprocess.Popen(
+                [PYTHON, os.path.join(ROOT, "manage.py"), "runserver", "--noreload", f"127.0.0.1:{self.port}"],
+                env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            )
+        wait_for(self.url + "/healthz")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(15)

@@ -59,4 +59,5 @@ class Command(BaseCommand):
         user.is_staff = user.is_superuser = True
         user.set_password(password)
         user.save()
-        self.stdout.write(f"Django admin: http://127.0.0.1:8000/admin/  user {username}  password {password}")
+        origin = settings.CXONE_SIMULATOR_ISSUER[: -len(settings.CXONE_SIMULATOR_PREFIX)]
+        self.stdout.write(f"Django admin: {origin}/admin/  user {username}  password {password}")
