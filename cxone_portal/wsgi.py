@@ -2,11 +2,18 @@
 import os
 
 from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxone_portal.settings")
 
 application = get_wsgi_application()
+
+# Refuse to serve with a system check error (e.g. the simulator switched on in production).
+_errors = [str(e) for e in checks.run_checks(include_deployment_checks=False) if e.is_serious()]
+if _errors:
+    raise ImproperlyConfigured("System check errors:\n" + "\n".join(_errors))
 
 if settings.CXONE_SIMULATOR and settings.DEBUG:
     from simulator.mount import mount

@@ -19,7 +19,7 @@ def portal_env(database_url, **extra):
         {
             "DJANGO_SETTINGS_MODULE": "cxone_portal.settings",
             "DEBUG": "0",
-            "SECRET_KEY": "test-secret-key-for-subprocesses-0123456789abcdef",
+            "SECRET_KEY": "test-secret-key-for-subprocesses-0123456789abcdefghijklmnopqrstuvwxyz",
             "FIELD_ENCRYPTION_KEY": TEST_FIELD_KEY,
             "CXONE_ALLOW_HTTP_ISSUERS": "1",
             "DATABASE_URL": database_url,

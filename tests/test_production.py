@@ -1,0 +1,129 @@
+"""The production configuration, as gunicorn serves it: deploy checks, headers, cookies,
+structured logs without secrets, health endpoints, and recovery from a database restart."""
+import json
+import os
+import subprocess
+
+import pytest
+import requests
+
+from simulator.demo import DEMO_CLIENT_SECRET
+
+from . import procs
+from .conftest import query_of
+from .live import LiveBrowser
+
+pytestmark = pytest.mark.subprocess
+
+
+@pytest.fixture
+def deployment(tmp_path, op):
+    deployed = procs.Deployment(tmp_path, op)
+    yield deployed
+    deployed.close()
+
+
+def test_check_deploy_reports_nothing(tmp_path):
+    env = procs.portal_env(f"sqlite:///{tmp_path / 'db.sqlite3'}", ALLOWED_HOSTS="portal.example.com")
+    for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "CXONE_ALLOW_HTTP_ISSUERS"):
+        env.pop(name)
+    result = procs.manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_refuses_to_start_without_secrets(tmp_path):
+    env = procs.portal_env(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    for missing in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY"):
+        result = procs.manage({k: v for k, v in env.items() if k != missing}, "check")
+        assert result.returncode != 0 and f"{missing} must be set when DEBUG is off" in result.stderr
+
+
+def test_headers_cookies_and_static_files(tmp_path, op):
+    deployed = procs.Deployment(tmp_path, op, SESSION_COOKIE_SECURE="1", CSRF_COOKIE_SECURE="1", SECURE_SSL_REDIRECT="1")
+    try:
+        portal = deployed.gunicorn()
+        https = {"X-Forwarded-Proto": "https"}
+        page = requests.get(portal.url + "/login/", headers=https)
+        assert page.status_code == 200
+        csp = page.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert page.headers["X-Frame-Options"] == "DENY"
+        assert page.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+        assert page.headers["X-Content-Type-Options"] == "nosniff"
+        assert "<script" not in page.text and "style=" not in page.text
+        start = requests.get(portal.url + "/oidc/authenticate/", params={"tenant": "acme"}, headers=https, allow_redirects=False)
+        cookie = start.headers["Set-Cookie"]
+        assert "sessionid=" in cookie and "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        plain = requests.get(portal.url + "/login/", allow_redirects=False)
+        assert plain.status_code == 301 and plain.headers["Location"].startswith("https://")
+        # whitenoise serves hashed, compressed static files with far-future caching.
+        css = [line for line in page.text.split('"') if line.startswith("/static/css/portal.")][0]
+        asset = requests.get(portal.url + css, headers={**https, "Accept-Encoding": "gzip"})
+        assert asset.status_code == 200 and "max-age=315360000" in asset.headers["Cache-Control"]
+    finally:
+        deployed.close()
+
+
+def test_health_and_readiness(deployment):
+    portal = deployment.gunicorn()
+    assert requests.get(portal.url + "/healthz").json() == {"status": "ok"}
+    ready = requests.get(portal.url + "/readyz")
+    assert ready.status_code == 200 and ready.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+
+
+def test_structured_logs_with_reason_codes_and_no_secrets(deployment):
+    portal = deployment.gunicorn()
+    browser = LiveBrowser(portal.url, deployment.op)
+    browser.sign_in()
+    code_seen = []
+    # A failed sign-in too: cancelled at CXone.
+    start = browser.http.get(portal.url + "/oidc/authenticate/", params={"tenant": "acme"}, allow_redirects=False)
+    authorize = start.headers["Location"]
+    answer = browser.http.post(authorize.split("?")[0], data={**query_of(authorize), "action": "cancel"}, allow_redirects=False)
+    assert browser.http.get(answer.headers["Location"]).status_code == 400
+    # And one whose code we know, to look for it in the logs.
+    start = browser.http.get(portal.url + "/oidc/authenticate/", params={"tenant": "acme"}, allow_redirects=False)
+    authorize = start.headers["Location"]
+    answer = browser.http.post(authorize.split("?")[0], data={**query_of(authorize), "pick": "alex.agent@acme.example"}, allow_redirects=False)
+    code_seen.append(query_of(answer.headers["Location"])["code"])
+    browser.http.get(answer.headers["Location"], allow_redirects=False)
+    session = browser.http.cookies.get("sessionid")
+    logs = deployment.close()[0]
+    events = []
+    for line in logs.splitlines():
+        if line.strip():
+            events.append(json.loads(line))  # every line is JSON
+    sign_ins = [e for e in events if e.get("event") == "sign_in"]
+    assert {"success", "failed", "started"} <= {e["outcome"] for e in sign_ins}
+    failed = [e for e in sign_ins if e["outcome"] == "failed"]
+    assert failed[0]["reason"] == "provider_error_access_denied" and len(failed[0]["request_id"]) == 32
+    access = [e for e in events if "path" in e]
+    assert any(e["path"] == "/oidc/callback/" for e in access)
+    for secret in [DEMO_CLIENT_SECRET, session, *code_seen]:
+        assert secret not in logs
+    assert "code=" not in logs and "eyJ" not in logs  # no query strings, no JWTs
+
+
+@pytest.mark.services
+def test_database_restart_between_requests(deployment):
+    if not procs.using_postgres():
+        pytest.skip("needs DATABASE_URL=postgres://… (runs in the PostgreSQL + Redis pass)")
+    cluster = subprocess.run(["bash", "-c", "ls /etc/postgresql"], capture_output=True, text=True).stdout.split()
+    if not cluster or not os.path.exists("/usr/bin/pg_ctlcluster"):
+        pytest.skip("pg_ctlcluster not available to restart PostgreSQL")
+    portal = deployment.gunicorn()
+    browser = LiveBrowser(portal.url, deployment.op)
+    browser.sign_in()
+    assert browser.http.get(portal.url + "/dashboard/").status_code == 200
+    restart = subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", cluster[-1], "main", "restart"], capture_output=True, text=True, timeout=120
+    )
+    assert restart.returncode == 0, restart.stderr
+    procs.wait_for(portal.url + "/healthz")
+    from django.db import connections
+
+    connections.close_all()  # this test process's own connection died with the server too
+    response = browser.http.get(portal.url + "/dashboard/", allow_redirects=False)
+    assert response.status_code == 200 and "Alex Rivera" in response.text
+    assert requests.get(portal.url + "/readyz").status_code == 200
