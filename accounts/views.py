@@ -33,8 +33,20 @@ from .oidc.errors import InvalidRequest, ProviderError, SignInError, UpstreamErr
 logger = logging.getLogger("accounts.signin")
 
 _PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]*$")
-_OAUTH_ERROR = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 MAX_CODE_LENGTH = 4096
+# OAuth 2.0 and OpenID Connect authorization errors; anything else is "provider_error_other".
+PROVIDER_ERRORS = {
+    "access_denied", "invalid_request", "unauthorized_client", "unsupported_response_type",
+    "invalid_scope", "server_error", "temporarily_unavailable", "login_required",
+    "interaction_required", "consent_required", "account_selection_required",
+    "invalid_request_uri", "invalid_request_object", "request_not_supported",
+}
+
+
+def loggable(value, limit=80):
+    """Untrusted text made safe for a log line: printable ASCII only, bounded."""
+    text = "".join(ch if " " <= ch <= "~" else "?" for ch in str(value)[:limit])
+    return text + ("…" if len(str(value)) > limit else "")
 
 
 def safe_next(request, value):
@@ -61,7 +73,7 @@ def signin_failed(request, error, tenant=None):
             "event": "sign_in",
             "outcome": "failed",
             "reason": error.reason,
-            "detail": error.detail[:200],
+            "detail": loggable(error.detail),
             "status": error.status,
             "tenant": tenant.slug if tenant else "",
         },
@@ -126,7 +138,7 @@ class CXoneAuthenticateView(OIDCAuthenticationRequestView):
             tenant = Tenant.objects.select_related("environment").filter(slug=slug[:64]).first()
             if tenant is None or not tenant.is_active or not tenant.environment.is_active:
                 reason = "tenant_unknown" if tenant is None else "tenant_inactive"
-                raise InvalidRequest(reason, slug[:64], message="No organization with that ID can sign in here.")
+                raise InvalidRequest(reason, slug, message="No organization with that ID can sign in here.")
             return tenant, tenant.environment
         environments = Environment.objects.filter(is_active=True)
         picked = request.GET.get("environment", "")
@@ -205,9 +217,9 @@ class CXoneCallbackView(OIDCAuthenticationCallbackView):
     def check_answer(self, request, flow):
         error = request.GET.get("error")
         if error is not None:
-            code = error if _OAUTH_ERROR.match(error) else "unknown"
+            code = error if error in PROVIDER_ERRORS else "other"
             message = "Sign-in was cancelled." if code == "access_denied" else None
-            raise ProviderError(f"provider_error_{code}", message=message)
+            raise ProviderError(f"provider_error_{code}", error, message=message)
         issuer = request.GET.get("iss")
         if issuer is not None and issuer != flow.environment.issuer:
             raise InvalidRequest("issuer_mismatch", message="The answer came from a different CXone environment.")

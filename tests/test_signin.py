@@ -568,3 +568,14 @@ def test_logout_is_post_only_and_csrf_protected(browser, cxone):
     strict.cookies = browser.client.cookies
     assert strict.post("/oidc/logout/").status_code == 403
     assert TokenSession.objects.exists()
+
+
+@pytest.mark.django_db
+def test_untrusted_input_cannot_forge_log_lines_or_reason_codes(client, cxone, caplog):
+    with caplog.at_level(logging.WARNING, logger="accounts.signin"):
+        client.get("/oidc/authenticate/", {"tenant": "x\r\nINFO forged line"})
+        location = Browser(client, cxone).login_at_cxone(Browser(client, cxone).start(tenant="acme"), AGENT)
+        client.get("/oidc/callback/", {"state": query_of(location)["state"], "error": "made_up_reason"})
+    details = [r.detail for r in caplog.records if hasattr(r, "detail")]
+    assert all("\n" not in d and "\r" not in d for d in details)
+    assert [r.reason for r in caplog.records if hasattr(r, "reason")] == ["tenant_unknown", "provider_error_other"]
