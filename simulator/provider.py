@@ -124,6 +124,8 @@ class CXoneSimulator:
         # Test controls
         self.latency = 0.0
         self.rotate_refresh_tokens = True
+        # CXone's userinfo has no e-mail; stock mozilla-django-oidc needs one (benchmarks only).
+        self.userinfo_email = False
         self.faults = {}
         self.id_token_hook = None
         self.discovery_overrides = {}
@@ -554,7 +556,10 @@ class CXoneSimulator:
         if claims is None:
             raise OAuthError("invalid_token", "A valid Bearer access token is required.", 401)
         keys = ("sub", "tenantId", "icBUId", "icAgentId", "name", "given_name", "family_name")
-        return self._respond(start_response, 200, {k: claims[k] for k in keys if k in claims})
+        answer = {k: claims[k] for k in keys if k in claims}
+        if self.userinfo_email:
+            answer["email"] = claims.get("name")
+        return self._respond(start_response, 200, answer)
 
     def _logout(self, environ, start_response, method, params, call):
         hinted = self._decode_own(params["id_token_hint"]) if params.get("id_token_hint") else None
