@@ -47,8 +47,9 @@ def worker_rss(master_pid):
 
 
 class Agent(threading.Thread):
-    def __init__(self, n, portal, deadline, stats, clicks, think):
+    def __init__(self, n, portal, deadline, stats, clicks, think, op_issuer):
         super().__init__(daemon=True)
+        self.op_issuer = op_issuer
         self.n, self.portal, self.deadline, self.stats = n, portal, deadline, stats
         self.clicks, self.think = clicks, think
 
@@ -97,7 +98,11 @@ class Agent(threading.Thread):
             headers = {"X-CSRFToken": self.http.cookies.get("csrftoken", ""), "Referer": self.portal + "/"}
             out = self.call("logout", "POST", f"{self.portal}/oidc/logout/", headers=headers)
             if self.expect("logout", out, 302):
-                back = self.http.get(out.headers["Location"], allow_redirects=False)  # CXone's end_session
+                location = out.headers["Location"]
+                if not location.startswith(self.op_issuer):
+                    self.stats.error("logout", "no CXone end_session (tokens were gone)")
+                    continue
+                back = self.http.get(location, allow_redirects=False)  # CXone's end_session
                 self.expect("signed-out", self.call("signed-out", "GET", back.headers["Location"]), 200)
 
 
@@ -150,7 +155,7 @@ def main():
     stats = Stats()
     started = time.monotonic()
     deadline = started + args.duration
-    agents = [Agent(n, portal.url, deadline, stats, args.clicks, args.think) for n in range(args.sessions)]
+    agents = [Agent(n, portal.url, deadline, stats, args.clicks, args.think, op.issuer) for n in range(args.sessions)]
     for agent in agents:
         agent.start()
     time.sleep(min(30, args.duration / 4))

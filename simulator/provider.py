@@ -121,6 +121,9 @@ class CXoneSimulator:
         self._codes = {}
         self._refresh_tokens = {}
         self._jtis = set()
+        # id_token (hash) -> the grant (one sign-in session) it belongs to, for logout.
+        self._grant_of_id_token = {}
+        self._id_token_of_grant = {}
         # Test controls
         self.latency = 0.0
         self.rotate_refresh_tokens = True
@@ -337,6 +340,7 @@ class CXoneSimulator:
         code = secrets.token_urlsafe(32)
         with self._lock:
             self._codes[code] = {
+                "grant_id": uuid.uuid4().hex,
                 "client_id": client.client_id,
                 "redirect_uri": redirect_uri,
                 "tenant": user_tenant,
@@ -509,12 +513,17 @@ class CXoneSimulator:
         refresh_token = secrets.token_urlsafe(32)
         with self._lock:
             self._refresh_tokens[refresh_token] = {
+                "grant_id": grant["grant_id"],
                 "client_id": client.client_id,
                 "user": user,
                 "tenant": tenant,
                 "nonce": None,
                 "auth_time": grant.get("auth_time"),
             }
+            digest = hashlib.sha256(id_token.encode()).hexdigest()
+            self._grant_of_id_token.pop(self._id_token_of_grant.get(grant["grant_id"]), None)
+            self._grant_of_id_token[digest] = grant["grant_id"]
+            self._id_token_of_grant[grant["grant_id"]] = digest
         return {
             "access_token": access_token,
             "token_type": "Bearer",
@@ -566,9 +575,11 @@ class CXoneSimulator:
         call["id_token_hint"] = bool(params.get("id_token_hint"))
         call["hint_valid"] = hinted is not None
         if hinted is not None:
+            # End the session the hint names: its refresh tokens die, other sessions live on.
             with self._lock:
+                ended = self._grant_of_id_token.pop(hashlib.sha256(params["id_token_hint"].encode()).hexdigest(), None)
                 for token, grant in list(self._refresh_tokens.items()):
-                    if grant["user"].sub == hinted.get("sub"):
+                    if grant["grant_id"] == ended:
                         del self._refresh_tokens[token]
         target = params.get("post_logout_redirect_uri")
         if target:

@@ -158,3 +158,13 @@ def test_simulator_with_debug_off_is_a_system_check_error(tmp_path):
     assert result.returncode != 0
     assert "cxone.E001" in result.stderr and "CXONE_SIMULATOR is on while DEBUG is off" in result.stderr
     assert procs.manage({**env, "DEBUG": "1"}, "check").returncode == 0
+
+
+def test_logout_ends_only_the_hinted_session(op):
+    answers = []
+    for _ in range(2):  # the same user signed in twice (two browsers)
+        code, verifier = get_code(op)
+        answers.append(token(op, grant_type="authorization_code", code=code, redirect_uri="http://rp.example/cb", code_verifier=verifier).json())
+    requests.get(op.issuer + "/auth/authorize/logout", params={"id_token_hint": answers[0]["id_token"]})
+    assert token(op, grant_type="refresh_token", refresh_token=answers[0]["refresh_token"]).status_code == 400
+    assert token(op, grant_type="refresh_token", refresh_token=answers[1]["refresh_token"]).status_code == 200
