@@ -78,9 +78,9 @@ def signin_failed(request, error, tenant=None):
             "tenant": tenant.slug if tenant else "",
         },
     )
-    retry_url = reverse("oidc_authentication_init") + (f"?{urlencode({'tenant': tenant.slug})}" if tenant else "")
-    if not tenant:
-        retry_url = reverse("login")
+    retry_url = reverse("login")
+    if tenant is not None:
+        retry_url = reverse("oidc_authentication_init") + "?" + urlencode({"tenant": tenant.slug})
     if wants_json(request):
         return JsonResponse(
             {"error": "sign_in_failed", "reason": error.reason, "message": error.message, "retry_url": retry_url},
@@ -108,7 +108,6 @@ class LoginView(View):
                 if simulator_on()
                 else []
             ),
-            "simulator": simulator_on(),
         }
         return render(request, "accounts/login.html", context)
 

@@ -121,9 +121,6 @@ class CXoneSimulator:
         self._codes = {}
         self._refresh_tokens = {}
         self._jtis = set()
-        # id_token (hash) -> the grant (one sign-in session) it belongs to, for logout.
-        self._grant_of_id_token = {}
-        self._id_token_of_grant = {}
         # Test controls
         self.latency = 0.0
         self.rotate_refresh_tokens = True
@@ -502,6 +499,8 @@ class CXoneSimulator:
             "icClusterId": tenant.cluster,
             "icDomain": tenant.domain,
             "area": tenant.area,
+            # OpenID's session id: which sign-in session a logout hint ends.
+            "sid": grant["grant_id"],
         }
         if grant.get("nonce"):
             id_claims["nonce"] = grant["nonce"]
@@ -520,10 +519,7 @@ class CXoneSimulator:
                 "nonce": None,
                 "auth_time": grant.get("auth_time"),
             }
-            digest = hashlib.sha256(id_token.encode()).hexdigest()
-            self._grant_of_id_token.pop(self._id_token_of_grant.get(grant["grant_id"]), None)
-            self._grant_of_id_token[digest] = grant["grant_id"]
-            self._id_token_of_grant[grant["grant_id"]] = digest
+
         return {
             "access_token": access_token,
             "token_type": "Bearer",
@@ -577,9 +573,8 @@ class CXoneSimulator:
         if hinted is not None:
             # End the session the hint names: its refresh tokens die, other sessions live on.
             with self._lock:
-                ended = self._grant_of_id_token.pop(hashlib.sha256(params["id_token_hint"].encode()).hexdigest(), None)
                 for token, grant in list(self._refresh_tokens.items()):
-                    if grant["grant_id"] == ended:
+                    if grant["grant_id"] == hinted.get("sid"):
                         del self._refresh_tokens[token]
         target = params.get("post_logout_redirect_uri")
         if target:

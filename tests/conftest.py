@@ -120,3 +120,13 @@ GLOBEX_AGENT = "gus.agent@globex.example"
 
 def query_of(url):
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    return (
+        f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
+        f"cache: {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}, "
+        f"REQUIRE_SERVICES={os.environ.get('REQUIRE_SERVICES', '0')}"
+    )

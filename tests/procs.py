@@ -206,3 +206,13 @@ class DemoServer:
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(15)
+
+
+def missing(reason):
+    """A needed service or program is absent: skip with the reason on a laptop, fail in CI
+    (REQUIRE_SERVICES=1), so a broken CI machine cannot pass by skipping."""
+    import pytest
+
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)

@@ -28,11 +28,11 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="module")
 def chromium():
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        pytest.skip(f"Chromium not found at {CHROMIUM}: install Debian's `chromium` package to run the browser tests")
+        procs.missing(f"Chromium not found at {CHROMIUM}: install Debian's `chromium` package to run the browser tests")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip("playwright is not installed (pip install -r requirements.txt)")
+        procs.missing("playwright is not installed (pip install -r requirements.txt)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser

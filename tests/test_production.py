@@ -111,7 +111,7 @@ def test_database_restart_between_requests(deployment):
         pytest.skip("needs DATABASE_URL=postgres://… (runs in the PostgreSQL + Redis pass)")
     cluster = subprocess.run(["bash", "-c", "ls /etc/postgresql"], capture_output=True, text=True).stdout.split()
     if not cluster or not os.path.exists("/usr/bin/pg_ctlcluster"):
-        pytest.skip("pg_ctlcluster not available to restart PostgreSQL")
+        procs.missing("pg_ctlcluster is not available to restart PostgreSQL")
     portal = deployment.gunicorn()
     browser = LiveBrowser(portal.url, deployment.op)
     browser.sign_in()
