@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
@@ -98,10 +98,22 @@ class CXoneOIDCBackend(OIDCAuthenticationBackend):
         )
         claims = self.verify_token(token_response.id_token, nonce=flow.nonce)
         self.tenant = self.tenant_for(claims)
-        with transaction.atomic():
-            user = self.get_or_create_user(token_response.access_token, token_response.id_token, claims)
+        user = self.upsert_user(token_response, claims)
         request.cxone_sign_in = SignInResult(self.tenant, token_response, claims)
         return user
+
+    def upsert_user(self, token_response, claims):
+        """Create or update the user in one transaction. Two first sign-ins of the same
+        person can race (two browsers, two workers): the loser's insert hits the unique
+        (issuer, sub) or username and it retries, now finding the winner's rows."""
+        for attempt in range(3):
+            try:
+                with transaction.atomic():
+                    return self.get_or_create_user(token_response.access_token, token_response.id_token, claims)
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def get_token(self, payload):
         """Exchange the code at this environment's token endpoint (one server-to-server call)."""

@@ -158,12 +158,13 @@ def main():
     agents = [Agent(n, portal.url, deadline, stats, args.clicks, args.think, op.issuer) for n in range(args.sessions)]
     for agent in agents:
         agent.start()
-    time.sleep(min(30, args.duration / 4))
-    rss_warm = worker_rss(portal.process.pid)
+    samples = []  # worker memory every 30 s: growth shows as a rising series, warm-up as a step
+    while time.monotonic() < deadline:
+        time.sleep(min(30, max(0.1, deadline - time.monotonic())))
+        samples.append((round(time.monotonic() - started), worker_rss(portal.process.pid)))
     for agent in agents:
-        agent.join(args.duration + 60)
+        agent.join(60)
     elapsed = time.monotonic() - started
-    rss_end = worker_rss(portal.process.pid)
     refreshes = op.simulator.count("token", grant_type="refresh_token")
     deployment.close()
     op.stop()
@@ -179,8 +180,10 @@ def main():
     print(f"{'all':14} {total:7} {statistics.median(every):8.1f} {pct(every, 90):8.1f} {pct(every, 99):8.1f} {max(every):8.1f}")
     for kind, n in stats.errors.most_common():
         print(f"error  {kind}: {n}")
-    print("worker RSS MiB after warm-up -> end: " + ", ".join(
-        f"{pid}: {rss_warm.get(pid, '?')} -> {rss_end.get(pid, '?')}" for pid in sorted(set(rss_warm) | set(rss_end))))
+    pids = sorted({pid for _, rss in samples for pid in rss})
+    print("worker RSS MiB every 30 s:")
+    for pid in pids:
+        print(f"  worker {pid}: " + " ".join(f"{rss.get(pid, '?')}" for _, rss in samples))
     return 1 if stats.errors else 0
 
 

@@ -53,7 +53,13 @@ class RequestIdFilter(logging.Filter):
 
 
 def _extra_fields(record):
-    return {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
+    fields = {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
+    request = fields.get("request")
+    if request is not None and hasattr(request, "path"):
+        # Django's error loggers attach the request, whose repr holds the query string, and
+        # the callback's query string holds the authorization code: keep method and path only.
+        fields["request"] = f"{request.method} {request.path}"
+    return fields
 
 
 class JsonFormatter(logging.Formatter):

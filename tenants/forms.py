@@ -6,7 +6,29 @@ from . import discovery
 from .models import Environment, Tenant
 
 
-class EnvironmentForm(forms.ModelForm):
+class DiscoveredForm(forms.ModelForm):
+    """Stores the discovery result that `clean()` fetched (`self._document`) on save."""
+
+    discovery_field = None
+
+    def save(self, commit=True):
+        obj = super().save(commit=False)
+        self.before_save(obj)
+        if self._document is not None:
+            setattr(obj, self.discovery_field, self._document)
+            obj.discovered_at, obj.discovery_error = timezone.now(), ""
+        if commit:
+            obj.save()
+            discovery.forget(obj)
+        return obj
+
+    def before_save(self, obj):
+        pass
+
+
+class EnvironmentForm(DiscoveredForm):
+    discovery_field = "openid_configuration"
+
     issuer = forms.URLField(
         max_length=255,
         assume_scheme="https",
@@ -41,24 +63,17 @@ class EnvironmentForm(forms.ModelForm):
                 self.add_error("issuer", exc.message)
         return cleaned
 
-    def save(self, commit=True):
-        environment = super().save(commit=False)
+    def before_save(self, environment):
         secret = self.cleaned_data.get("client_secret")
         if secret:
             environment.client_secret = secret
-        elif environment.pk:
+        elif environment.pk:  # write-only: a blank field keeps the stored secret
             environment.client_secret = Environment.objects.get(pk=environment.pk).client_secret
-        if self._document is not None:
-            environment.openid_configuration = self._document
-            environment.discovered_at = timezone.now()
-            environment.discovery_error = ""
-        if commit:
-            environment.save()
-            discovery.forget(environment)
-        return environment
 
 
-class TenantForm(forms.ModelForm):
+class TenantForm(DiscoveredForm):
+    discovery_field = "cxone_configuration"
+
     class Meta:
         model = Tenant
         fields = ["environment", "tenant_id", "name", "slug", "is_active", "supervisor_roles"]
@@ -73,14 +88,3 @@ class TenantForm(forms.ModelForm):
             except discovery.DiscoveryError as exc:
                 self.add_error("tenant_id", exc.message)
         return cleaned
-
-    def save(self, commit=True):
-        tenant = super().save(commit=False)
-        if self._document is not None:
-            tenant.cxone_configuration = self._document
-            tenant.discovered_at = timezone.now()
-            tenant.discovery_error = ""
-        if commit:
-            tenant.save()
-            discovery.forget(tenant)
-        return tenant

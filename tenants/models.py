@@ -51,25 +51,11 @@ class Environment(models.Model):
     def endpoint(self, name):
         return (self.openid_configuration or {}).get(name) or None
 
-    @property
-    def authorization_endpoint(self):
-        return self.endpoint("authorization_endpoint")
-
-    @property
-    def token_endpoint(self):
-        return self.endpoint("token_endpoint")
-
-    @property
-    def jwks_uri(self):
-        return self.endpoint("jwks_uri")
-
-    @property
-    def userinfo_endpoint(self):
-        return self.endpoint("userinfo_endpoint")
-
-    @property
-    def end_session_endpoint(self):
-        return self.endpoint("end_session_endpoint")
+    authorization_endpoint = property(lambda self: self.endpoint("authorization_endpoint"))
+    token_endpoint = property(lambda self: self.endpoint("token_endpoint"))
+    userinfo_endpoint = property(lambda self: self.endpoint("userinfo_endpoint"))
+    jwks_uri = property(lambda self: self.endpoint("jwks_uri"))
+    end_session_endpoint = property(lambda self: self.endpoint("end_session_endpoint"))
 
 
 class Tenant(models.Model):

@@ -58,3 +58,32 @@ def test_caches_are_shared_between_instances(deployment):
     assert sim.count("jwks") == 1
     assert sim.count("openid-configuration") == 0
     assert sim.count("token") == 3
+
+
+def test_simultaneous_first_sign_ins_of_one_person(deployment):
+    """Eight browsers of one new user finish sign-in at the same instant, over two instances."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .conftest import query_of
+
+    a, b = deployment.gunicorn(), deployment.gunicorn()
+    browsers, callbacks = [], []
+    for i in range(8):
+        browser = LiveBrowser((a, b)[i % 2].url, deployment.op)
+        start = browser.http.get(browser.portal + "/oidc/authenticate/", params={"tenant": "globex"}, allow_redirects=False)
+        authorize = start.headers["Location"]
+        answer = browser.http.post(authorize.split("?")[0], data={**query_of(authorize), "pick": "tess.lead@globex.example"}, allow_redirects=False)
+        browsers.append(browser)
+        callbacks.append(answer.headers["Location"])
+    barrier = threading.Barrier(len(browsers))
+
+    def finish(i):
+        barrier.wait(10)
+        return browsers[i].http.get(callbacks[i], allow_redirects=False)
+
+    with ThreadPoolExecutor(len(browsers)) as pool:
+        responses = list(pool.map(finish, range(len(browsers))))
+    assert [(r.status_code, r.headers.get("Location")) for r in responses] == [(302, "/dashboard/")] * 8
+    count = procs.manage(deployment.env, "shell", "--no-imports", "-c", "from accounts.models import CXoneIdentity as I; from django.contrib.auth.models import User as U; print(I.objects.count(), U.objects.count())")
+    assert count.stdout.split() == ["1", "1"], count.stderr

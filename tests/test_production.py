@@ -127,3 +127,20 @@ def test_database_restart_between_requests(deployment):
     response = browser.http.get(portal.url + "/dashboard/", allow_redirects=False)
     assert response.status_code == 200 and "Alex Rivera" in response.text
     assert requests.get(portal.url + "/readyz").status_code == 200
+
+
+def test_error_log_lines_never_carry_the_query_string():
+    """Django's own error loggers attach the request; its repr holds the callback's code."""
+    import logging
+
+    from django.test import RequestFactory
+
+    from cxone_portal.observability import JsonFormatter, TextFormatter
+
+    request = RequestFactory().get("/oidc/callback/", {"code": "SECRET-CODE", "state": "s"})
+    record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "Internal Server Error: %s", (request.path,), None)
+    record.request = request
+    record.status_code = 500
+    for formatter in (JsonFormatter(), TextFormatter("%(message)s%(fields)s")):
+        line = formatter.format(record)
+        assert "SECRET-CODE" not in line and "GET /oidc/callback/" in line

@@ -168,3 +168,20 @@ def test_logout_ends_only_the_hinted_session(op):
     requests.get(op.issuer + "/auth/authorize/logout", params={"id_token_hint": answers[0]["id_token"]})
     assert token(op, grant_type="refresh_token", refresh_token=answers[0]["refresh_token"]).status_code == 400
     assert token(op, grant_type="refresh_token", refresh_token=answers[1]["refresh_token"]).status_code == 200
+
+
+@pytest.mark.subprocess
+def test_setup_demo_is_idempotent_and_follows_the_port(tmp_path):
+    env = procs.portal_env(f"sqlite:///{tmp_path / 'db.sqlite3'}", DEBUG="1", CXONE_SIMULATOR="1", VAR_DIR=tmp_path)
+    assert procs.manage(env, "migrate", "--noinput").returncode == 0
+    first = procs.manage(env, "setup_demo")
+    assert first.returncode == 0, first.stderr
+    assert "Demo tenant Acme Support [acme]" in first.stdout and "password" in first.stdout
+    moved = procs.manage({**env, "CXONE_SIMULATOR_ISSUER": "http://127.0.0.1:8123/cxone-sim"}, "setup_demo")
+    assert moved.returncode == 0, moved.stderr
+    count = procs.manage(env, "shell", "--no-imports", "-c", "from tenants.models import *; print(Environment.objects.count(), Tenant.objects.count(), Environment.objects.get().issuer)")
+    assert count.stdout.split() == ["1", "2", "http://127.0.0.1:8123/cxone-sim"]
+    # The generated admin password is kept, so every `make run` prints the same one.
+    password = [line for line in first.stdout.splitlines() if "password" in line][0].split()[-1]
+    assert (tmp_path / "demo-admin-password").read_text().strip() == password
+    assert password in moved.stdout

@@ -19,21 +19,25 @@ class Command(BaseCommand):
             raise CommandError("setup_demo needs CXONE_SIMULATOR and DEBUG on.")
         issuer = settings.CXONE_SIMULATOR_ISSUER
         with transaction.atomic():
-            environment, _ = Environment.objects.update_or_create(
-                issuer=issuer,
-                client_id=DEMO_CLIENT_ID,
-                defaults={
-                    "name": "CXone simulator",
-                    "client_secret": DEMO_CLIENT_SECRET,
-                    "token_auth_method": TokenAuthMethod.CLIENT_SECRET_BASIC,
-                    "is_active": True,
-                },
-            )
+            # Keyed by the demo client id, so a run on another port moves the demo, not copies it.
+            environment = Environment.objects.filter(client_id=DEMO_CLIENT_ID).first() or Environment(client_id=DEMO_CLIENT_ID)
+            if environment.issuer != issuer:
+                environment.issuer = issuer
+                environment.openid_configuration = environment.discovered_at = None
+            environment.name = "CXone simulator"
+            environment.client_secret = DEMO_CLIENT_SECRET
+            environment.token_auth_method = TokenAuthMethod.CLIENT_SECRET_BASIC
+            environment.is_active = True
+            environment.save()
             for demo in demo_tenants():
                 Tenant.objects.update_or_create(
-                    environment=environment,
-                    tenant_id=uuid.UUID(demo.tenant_id),
-                    defaults={"name": demo.name, "slug": demo.slug, "is_active": True},
+                    slug=demo.slug,
+                    defaults={
+                        "environment": environment,
+                        "tenant_id": uuid.UUID(demo.tenant_id),
+                        "name": demo.name,
+                        "is_active": True,
+                    },
                 )
         # Discovery runs on first use: the simulator answers once the server is up.
         self.stdout.write(f"Demo environment: {issuer} (client {DEMO_CLIENT_ID})")
