@@ -14,6 +14,7 @@ from django.contrib import auth, messages
 from django.db import transaction
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.core.validators import slug_re
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -134,7 +135,9 @@ class CXoneAuthenticateView(OIDCAuthenticationRequestView):
     def target(self, request):
         slug = request.GET.get("tenant", "").strip()
         if slug:
-            tenant = Tenant.objects.select_related("environment").filter(slug=slug[:64]).first()
+            # Only a possible slug reaches the database (PostgreSQL refuses NUL, for one).
+            valid = len(slug) <= 64 and slug_re.match(slug)
+            tenant = Tenant.objects.select_related("environment").filter(slug=slug).first() if valid else None
             if tenant is None or not tenant.is_active or not tenant.environment.is_active:
                 reason = "tenant_unknown" if tenant is None else "tenant_inactive"
                 raise InvalidRequest(reason, slug, message="No organization with that ID can sign in here.")

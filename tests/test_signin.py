@@ -119,7 +119,11 @@ def test_reauth_sends_id_token_hint(browser):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("slug, reason", [("nope", "tenant_unknown"), ("acme", "tenant_inactive")])
+@pytest.mark.parametrize(
+    "slug, reason",
+    [("nope", "tenant_unknown"), ("acme", "tenant_inactive"), ("ac\x00me", "tenant_unknown"), ("a" * 65, "tenant_unknown")],
+    ids=["unknown", "inactive", "nul_byte", "too_long"],
+)
 def test_unknown_or_inactive_tenant(client, cxone, slug, reason, caplog):
     Tenant.objects.filter(slug="acme").update(is_active=False)
     with caplog.at_level(logging.WARNING, logger="accounts.signin"):
