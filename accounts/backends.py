@@ -92,7 +92,6 @@ class CXoneOIDCBackend(OIDCAuthenticationBackend):
             return None
         self.request = request
         self.flow = flow
-        environment = flow.environment
         token_response = self.get_token(
             {"code": flow.code, "redirect_uri": flow.redirect_uri, "code_verifier": flow.code_verifier}
         )

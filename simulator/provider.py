@@ -13,7 +13,6 @@ import secrets
 import threading
 import time
 import uuid
-from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 

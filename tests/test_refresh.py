@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from accounts import refresh, tokenstore
 from accounts.models import TokenSession
-from simulator.demo import DEMO_CLIENT_ID
 
 from .conftest import register
 from .live import LiveBrowser
@@ -84,7 +83,6 @@ def test_refresh_before_expiry_on_any_request(signed_in, method, path, extra):
 
 @pytest.mark.django_db
 def test_refresh_uses_the_environments_client_authentication(signed_in):
-    TokenSession.objects.update()
     signed_in.cxone.environment.token_auth_method = "client_secret_jwt"
     signed_in.cxone.environment.save()
     age(signed_in.client, 60)

@@ -5,7 +5,6 @@ import hashlib
 import json
 import logging
 import time
-import uuid
 
 import jwt
 import pytest
@@ -238,7 +237,6 @@ def test_client_authentication_methods(browser, method):
 
 @pytest.mark.django_db
 def test_wrong_client_secret_is_a_clear_failure(browser):
-    Environment.objects.get().__class__.objects.all()
     environment = Environment.objects.get()
     environment.client_secret = "wrong"
     environment.save()
