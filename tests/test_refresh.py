@@ -258,3 +258,19 @@ def test_twenty_requests_at_refresh_time_make_one_refresh(live_server, live_cxon
     assert statuses == [200] * 20
     assert refreshes(sim) == 1
     assert TokenSession.objects.get().refresh_count == 1
+
+
+@pytest.mark.django_db
+def test_tokens_of_dead_sessions_are_purged(signed_in, cxone, capsys):
+    from django.contrib.sessions.models import Session
+    from django.core.management import call_command
+
+    from .conftest import Browser
+
+    other = Browser(signed_in.client.__class__(), cxone)
+    other.sign_in(username="sam.supervisor@acme.example")
+    assert TokenSession.objects.count() == 2
+    Session.objects.filter(session_key=other.client.session.session_key).update(expire_date=timezone.now())
+    call_command("purge_token_sessions")
+    assert "1 token session(s) deleted" in capsys.readouterr().out
+    assert list(TokenSession.objects.values_list("session_key", flat=True)) == [signed_in.client.session.session_key]
