@@ -74,6 +74,8 @@ TEMPLATES = [
 
 # --- Database and cache -------------------------------------------------------------------
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
+if "DATABASE_URL" not in env:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a generous busy timeout let threads and worker processes share one file;

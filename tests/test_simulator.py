@@ -185,3 +185,14 @@ def test_setup_demo_is_idempotent_and_follows_the_port(tmp_path):
     password = [line for line in first.stdout.splitlines() if "password" in line][0].split()[-1]
     assert (tmp_path / "demo-admin-password").read_text().strip() == password
     assert password in moved.stdout
+
+
+@pytest.mark.subprocess
+def test_embedded_defaults_work_in_a_directory_that_does_not_exist_yet(tmp_path):
+    """What `make run` does on a fresh clone: no var/, no DATABASE_URL, DEBUG and simulator on."""
+    env = procs.portal_env("", DEBUG="1", CXONE_SIMULATOR="1", VAR_DIR=tmp_path / "var")
+    env.pop("DATABASE_URL")
+    for step in (["migrate", "--noinput"], ["setup_demo"]):
+        result = procs.manage(env, *step)
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "var" / "portal.sqlite3").exists()
