@@ -80,11 +80,22 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+def _one_line(value):
+    return str(value).replace("\r", "\\r").replace("\n", "\\n")
+
+
 class TextFormatter(logging.Formatter):
+    """key=value lines for development; CR/LF in a message or field are escaped, so text
+    that came from a request (a path, a parameter) cannot forge a log line."""
+
     def format(self, record):
         fields = _extra_fields(record)
-        record.fields = "".join(f" {k}={v}" for k, v in fields.items())
+        record.fields = "".join(f" {k}={_one_line(v)}" for k, v in fields.items())
         if not hasattr(record, "request_id"):
             record.request_id = "-"
         return super().format(record)
+
+    def formatMessage(self, record):
+        record.message = _one_line(record.message)
+        return super().formatMessage(record)
 

@@ -144,3 +144,15 @@ def test_error_log_lines_never_carry_the_query_string():
     for formatter in (JsonFormatter(), TextFormatter("%(message)s%(fields)s")):
         line = formatter.format(record)
         assert "SECRET-CODE" not in line and "GET /oidc/callback/" in line
+
+
+def test_text_logs_escape_line_breaks_from_requests():
+    import logging
+
+    from cxone_portal.observability import TextFormatter
+
+    record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Bad Request: %s", ("/x\nINFO forged",), None)
+    record.detail = "a\r\nb"
+    line = TextFormatter("%(message)s%(fields)s").format(record)
+    assert "\n" not in line and "\r" not in line
+    assert "Bad Request: /x\\nINFO forged" in line and "detail=a\\r\\nb" in line
