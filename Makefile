@@ -9,7 +9,7 @@ PORT ?= 8000
 RUN_ENV = DEBUG=$${DEBUG:-1} CXONE_SIMULATOR=$${CXONE_SIMULATOR:-1} CXONE_ALLOW_HTTP_ISSUERS=$${CXONE_ALLOW_HTTP_ISSUERS:-1} \
 	CXONE_SIMULATOR_ISSUER=$${CXONE_SIMULATOR_ISSUER:-http://$(HOST):$(PORT)/cxone-sim}
 
-.PHONY: install run test test-services bench clean
+.PHONY: install run test bench clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)

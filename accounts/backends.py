@@ -105,14 +105,14 @@ class CXoneOIDCBackend(OIDCAuthenticationBackend):
         """Create or update the user in one transaction. Two first sign-ins of the same
         person can race (two browsers, two workers): the loser's insert hits the unique
         (issuer, sub) or username and it retries, now finding the winner's rows."""
-        for attempt in range(3):
+        for _ in range(2):
             try:
                 with transaction.atomic():
                     return self.get_or_create_user(token_response.access_token, token_response.id_token, claims)
             except IntegrityError:
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+                continue
+        with transaction.atomic():  # third and last try: an error now is a real one
+            return self.get_or_create_user(token_response.access_token, token_response.id_token, claims)
 
     def get_token(self, payload):
         """Exchange the code at this environment's token endpoint (one server-to-server call)."""

@@ -11,10 +11,10 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import auth, messages
+from django.core.validators import slug_re
 from django.db import transaction
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.core.validators import slug_re
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View

@@ -13,8 +13,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PYTHON = sys.executable
 
 
+def inherited_env():
+    """This machine's environment, without the test run's own Django and pytest variables."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
+
+
 def portal_env(database_url, **extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
+    env = inherited_env()
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "cxone_portal.settings",
@@ -175,7 +180,7 @@ class DemoServer:
     def __init__(self, tmp_path, token_ttl=3600):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
+        self.env = inherited_env()
         for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DATABASE_URL", "CACHE_URL"):
             self.env.pop(name, None)
         self.env.update(
