@@ -1,71 +1,26 @@
-"""The authentication backend: code exchange, id_token validation, user and role.
+"""The authentication backend: mozilla-django-oidc's control flow, made multi-tenant.
 
-Built on mozilla-django-oidc's backend and its hooks, made multi-tenant: every setting
-the library reads from Django settings comes here from the tenant registry, per sign-in.
+The library's `authenticate` runs unchanged: get_token -> verify_token -> store_tokens ->
+get_or_create_user (get_userinfo -> verify_claims -> filter_users_by_claims -> create_user /
+update_user). What a multi-tenant portal must change is overridden below, one hook each:
+the provider comes per sign-in from the flow (`accounts/flows.py`), not from settings.
 """
 import hashlib
-import logging
 import uuid
-from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
-from cxone_portal import http
+from cxone_portal.reasons import Reason
 from tenants.models import Tenant
 
-from .models import CXoneIdentity
-from .oidc import id_token as id_tokens
+from . import adapters
+from .models import CXoneIdentity, PortalRole
 from .oidc import tokens
 from .oidc.errors import InvalidIdToken, InvalidRequest
-from .oidc.jwks import JWKSCache
 
-logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SignInResult:
-    """What the callback view needs after authenticate() returned the user."""
-
-    tenant: Tenant
-    token_response: tokens.TokenResponse
-    claims: dict
-
-
-def client_for(environment):
-    return tokens.Client(
-        client_id=environment.client_id,
-        client_secret=environment.client_secret,
-        auth_method=environment.token_auth_method,
-        token_endpoint=environment.token_endpoint,
-    )
-
-
-def jwks_cache():
-    return JWKSCache(
-        cache,
-        http.session(),
-        ttl=settings.CXONE_JWKS_TTL,
-        min_refetch_interval=settings.CXONE_JWKS_MIN_REFETCH_INTERVAL,
-        timeout=http.timeout(),
-    )
-
-
-def validate_for(environment, token, *, nonce):
-    """Validate an id_token issued for this environment (sign-in and refresh alike)."""
-    keys = jwks_cache()
-    return id_tokens.validate_id_token(
-        token,
-        signing_key=lambda header: keys.signing_key(environment.jwks_uri, header),
-        issuer=environment.issuer,
-        client_id=environment.client_id,
-        nonce=nonce,
-        leeway=settings.CXONE_CLOCK_SKEW,
-    )
+ROLE_KEY = "cxone_role"
 
 
 def cxone_role(id_claims, access_token):
@@ -83,75 +38,70 @@ def cxone_role(id_claims, access_token):
 
 class CXoneOIDCBackend(OIDCAuthenticationBackend):
     def __init__(self, *args, **kwargs):
-        # The library reads one provider from settings here; ours come from the registry.
+        """The library reads one provider from settings here; ours comes with each flow."""
         self.UserModel = get_user_model()
 
     def authenticate(self, request, flow=None, **kwargs):
-        """Called by the callback view with the flow remembered for this `state`."""
+        """Takes the sign-in's flow (environment, nonce, PKCE verifier); the library does the rest."""
         if request is None or flow is None:
             return None
-        self.request = request
         self.flow = flow
-        token_response = self.get_token(
-            {"code": flow.code, "redirect_uri": flow.redirect_uri, "code_verifier": flow.code_verifier}
-        )
-        claims = self.verify_token(token_response.id_token, nonce=flow.nonce)
-        self.tenant = self.tenant_for(claims)
-        user = self.upsert_user(token_response, claims)
-        request.cxone_sign_in = SignInResult(self.tenant, token_response, claims)
-        return user
-
-    def upsert_user(self, token_response, claims):
-        """Create or update the user in one transaction. Two first sign-ins of the same
-        person can race (two browsers, two workers): the loser's insert hits the unique
-        (issuer, sub) or username and it retries, now finding the winner's rows."""
-        for _ in range(2):
-            try:
-                with transaction.atomic():
-                    return self.get_or_create_user(token_response.access_token, token_response.id_token, claims)
-            except IntegrityError:
-                continue
-        with transaction.atomic():  # third and last try: an error now is a real one
-            return self.get_or_create_user(token_response.access_token, token_response.id_token, claims)
+        self.OIDC_RP_CLIENT_ID = flow.environment.client_id
+        self.OIDC_RP_CLIENT_SECRET = flow.environment.client_secret
+        return super().authenticate(request, nonce=flow.nonce, code_verifier=flow.code_verifier)
 
     def get_token(self, payload):
-        """Exchange the code at this environment's token endpoint (one server-to-server call)."""
-        return tokens.exchange_code(
-            http.session(),
-            client_for(self.flow.environment),
+        """The environment's token endpoint and client authentication, and the flow's redirect_uri."""
+        self.token_response = adapters.exchange_code(
+            self.flow.environment,
             code=payload["code"],
-            redirect_uri=payload["redirect_uri"],
+            redirect_uri=self.flow.redirect_uri,
             code_verifier=payload["code_verifier"],
-            timeout=http.timeout(),
         )
+        return self.token_response.as_dict()
 
     def verify_token(self, token, **kwargs):
-        return validate_for(self.flow.environment, token, nonce=kwargs.get("nonce"))
+        """Every rule of OpenID Connect Core 3.1.3.7 against the environment's JWKS, not just the signature."""
+        return adapters.validate_id_token(self.flow.environment, token, nonce=kwargs.get("nonce"))
 
-    def tenant_for(self, claims):
-        """The id_token's tenant: registered, active, of this environment, and the one asked for."""
-        environment = self.flow.environment
-        tenant = Tenant.objects.filter(environment=environment, tenant_id=_as_uuid(claims["tenantId"])).first()
-        if tenant is None:
-            raise InvalidRequest("tenant_not_registered", message="Your CXone tenant is not registered with this portal.")
-        if not tenant.is_active:
-            raise InvalidRequest("tenant_inactive", message="Your CXone tenant is not enabled for this portal.")
-        if self.flow.tenant is not None and tenant.pk != self.flow.tenant.pk:
-            raise InvalidIdToken("tenant_mismatch", message="CXone signed you in to a different tenant than the one you chose.")
-        return tenant
-
-    def get_userinfo(self, access_token, id_token, payload):
-        # CXone's id_token carries every claim the portal uses: no userinfo call.
-        return payload
+    def store_tokens(self, access_token, id_token):
+        """Hands the tokens to the flow, never to the session: the view stores them encrypted."""
+        self.flow.tokens = self.token_response
 
     def get_or_create_user(self, access_token, id_token, payload):
-        identity_claims = dict(payload)
-        identity_claims["_role"] = cxone_role(payload, access_token)
-        users = self.filter_users_by_claims(identity_claims)
-        user = users[0] if users else self.create_user(identity_claims)
-        return self.update_user(user, identity_claims)
+        """The library's, in one transaction. Two first sign-ins of one person (two browsers,
+        two workers) race on the unique (issuer, sub): the loser retries and finds the winner's rows."""
+        for attempt in range(3):
+            try:
+                with transaction.atomic():
+                    return super().get_or_create_user(access_token, id_token, payload)
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+
+    def get_userinfo(self, access_token, id_token, payload):
+        """No userinfo call: CXone's id_token carries every claim; the role comes from the access token."""
+        return {**payload, ROLE_KEY: cxone_role(payload, access_token)}
+
+    def verify_claims(self, claims):
+        """The id_token's tenant must be registered, active, of this environment, and the one asked for."""
+        asked = self.flow.tenant
+        tenant_id = _as_uuid(claims["tenantId"])
+        if asked is not None and asked.tenant_id == tenant_id:
+            self.tenant = asked
+        else:
+            self.tenant = Tenant.objects.filter(environment=self.flow.environment, tenant_id=tenant_id).first()
+        if self.tenant is None:
+            raise InvalidRequest(Reason.TENANT_NOT_REGISTERED)
+        if not self.tenant.is_active:
+            raise InvalidRequest(Reason.TENANT_INACTIVE)
+        if asked is not None and self.tenant.pk != asked.pk:
+            raise InvalidIdToken(Reason.TENANT_MISMATCH)
+        self.tenant.environment = self.flow.environment
+        return True
 
     def filter_users_by_claims(self, claims):
+        """By (issuer, sub), never by e-mail: CXone's login names are not verified addresses."""
         identity = (
             CXoneIdentity.objects.select_related("user")
             .filter(issuer=self.flow.environment.issuer, sub=claims["sub"])
@@ -160,20 +110,22 @@ class CXoneOIDCBackend(OIDCAuthenticationBackend):
         return [identity.user] if identity else []
 
     def get_username(self, claims):
+        """A stable, opaque name from (issuer, sub)."""
         digest = hashlib.sha256(f"{self.flow.environment.issuer}|{claims['sub']}".encode()).hexdigest()
         return f"cxone-{digest[:40]}"
 
     def create_user(self, claims):
+        """A user with no password (CXone is the only way in), and its identity."""
         user = self.UserModel(username=self.get_username(claims), is_staff=False, is_superuser=False)
         user.set_unusable_password()
         user.save()
-        return user
+        return self.update_user(user, claims)
 
     def update_user(self, user, claims):
         """Refresh the identity from the claims. CXone never makes anyone staff or superuser."""
-        role = claims["_role"]
+        role = claims[ROLE_KEY]
         values = {
-            "tenant": self.tenant,
+            "tenant_id": self.tenant.pk,
             "cxone_user_id": str(claims.get("userId", ""))[:64],
             "agent_id": str(claims.get("icAgentId", ""))[:32],
             "business_unit_id": str(claims.get("icBUId", ""))[:32],
@@ -181,22 +133,43 @@ class CXoneOIDCBackend(OIDCAuthenticationBackend):
             "given_name": str(claims.get("given_name", ""))[:150],
             "family_name": str(claims.get("family_name", ""))[:150],
             "cxone_role": role,
-            "portal_role": self.tenant.portal_role_for(role),
-            "last_sign_in_at": timezone.now(),
+            "portal_role": PortalRole.for_cxone_role(self.tenant, role),
         }
-        CXoneIdentity.objects.update_or_create(
-            issuer=self.flow.environment.issuer, sub=claims["sub"], defaults={"user": user, **values}
-        )
-        user.first_name, user.last_name = values["given_name"], values["family_name"]
-        user.save(update_fields=["first_name", "last_name"])
+        identity = getattr(user, "cxone_identity", None)
+        if identity is None:
+            identity = CXoneIdentity(user=user, issuer=self.flow.environment.issuer, sub=claims["sub"], **values)
+            identity.save(force_insert=True)
+        elif any(getattr(identity, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(identity, name, value)
+            identity.save(update_fields=list(values))
+        identity.tenant = self.tenant
+        user.cxone_identity = identity
+        names = (identity.given_name, identity.family_name)
+        if (user.first_name, user.last_name) != names:
+            user.first_name, user.last_name = names
+            user.save(update_fields=["first_name", "last_name"])
         return user
 
+    def get_user(self, user_id):
+        """As ModelBackend's: no user for a deactivated account, tenant or environment, so that session ends."""
+        user = (
+            self.UserModel._default_manager.select_related("cxone_identity__tenant__environment")
+            .filter(pk=user_id)
+            .first()
+        )
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     def user_can_authenticate(self, user):
-        return user.is_active
+        """Active, and so are the CXone tenant and environment the user signs in through."""
+        if not user.is_active:
+            return False
+        identity = getattr(user, "cxone_identity", None)
+        return identity is None or (identity.tenant.is_active and identity.tenant.environment.is_active)
 
 
 def _as_uuid(value):
     try:
         return uuid.UUID(str(value))
     except ValueError:
-        raise InvalidRequest("tenant_not_registered", message="Your CXone tenant is not registered with this portal.")
+        raise InvalidRequest(Reason.TENANT_NOT_REGISTERED)

@@ -1,10 +1,10 @@
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import JsonResponse
 from django.urls import reverse
 
-from .middleware import wants_json
+from cxone_portal.reasons import Reason
+from cxone_portal.web import failure, json_error, wants_json
 
 
 def signin_required(view):
@@ -15,10 +15,8 @@ def signin_required(view):
         if request.user.is_authenticated:
             return view(request, *args, **kwargs)
         if wants_json(request):
-            return JsonResponse(
-                {"error": "not_signed_in", "login_url": reverse("login")},
-                status=401,
-            )
+            status, message = failure(Reason.NOT_SIGNED_IN)
+            return json_error("not_signed_in", reason=Reason.NOT_SIGNED_IN, message=message, status=status, login_url=reverse("login"))
         return redirect_to_login(request.get_full_path())
 
     return wrapper

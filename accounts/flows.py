@@ -1,17 +1,31 @@
-"""Sign-in flows in progress, one per `state`, kept in the browser's Django session.
+"""Sign-in flows in progress, one per `state`, kept in a short-lived encrypted cookie.
 
-Several tabs may sign in at once, so the session holds a small dict of flows keyed by
-state. Each remembers the environment and tenant its request went to (the mix-up
-defence: the answer is accepted only from there), the nonce, the PKCE verifier and where
-to go afterwards. A flow is used once: the callback pops it before anything else.
+Starting a sign-in writes nothing to the database: the browser carries its flows in one
+HttpOnly cookie, encrypted and authenticated with Fernet under a key derived from
+SECRET_KEY, readable only by this portal and only for FLOW_TTL. Several tabs may sign in
+at once, so the cookie holds a few flows keyed by state. Each remembers the environment and
+tenant its request went to (the mix-up defence: the answer is accepted only from there),
+the nonce, the PKCE verifier and where to go afterwards. A flow is used once: the callback
+takes it out, and every callback answer carries the cookie without it.
 """
+import base64
+import json
 import time
 from dataclasses import dataclass
 
+from cryptography.fernet import Fernet, InvalidToken
+from django.conf import settings
+from django.utils.crypto import salted_hmac
+
+from cxone_portal.reasons import Reason
 from tenants.models import Environment, Tenant
 
-SESSION_KEY = "cxone_flows"
-MAX_FLOWS = 20
+from .oidc.tokens import TokenResponse
+
+COOKIE = "cxone_signin"
+COOKIE_PATH = "/oidc/"
+MAX_FLOWS = 3  # a cookie holds about 4 KB
+MAX_NEXT = 512
 FLOW_TTL = 15 * 60
 
 
@@ -22,47 +36,64 @@ class Flow:
     code_verifier: str
     environment: Environment
     tenant: Tenant | None
-    next_url: str
+    next_url: str | None
     redirect_uri: str
-    started_at: float
-    code: str = ""
+    # Filled in by the backend's store_tokens hook once the code is exchanged and verified.
+    tokens: TokenResponse | None = None
 
 
-def remember(session, request, environment, tenant, next_url, redirect_uri):
-    flows = session.get(SESSION_KEY)
-    flows = dict(flows) if isinstance(flows, dict) else {}
-    now = time.time()
-    flows = {s: f for s, f in flows.items() if now - f.get("at", 0) < FLOW_TTL}
-    while len(flows) >= MAX_FLOWS:
-        flows.pop(min(flows, key=lambda s: flows[s]["at"]))
-    flows[request.state] = {
-        "nonce": request.nonce,
-        "verifier": request.code_verifier,
-        "env": environment.pk,
-        "tenant": tenant.pk if tenant else None,
-        "next": next_url,
-        "redirect_uri": redirect_uri,
-        "at": now,
-    }
-    session[SESSION_KEY] = flows
+def _fernet():
+    key = salted_hmac("cxone-portal.signin-flows", "fernet-key", algorithm="sha256").digest()
+    return Fernet(base64.urlsafe_b64encode(key))
 
 
-def pop(session, state):
-    """Take the flow for `state` out of the session. None if unknown, reused or expired."""
-    flows = session.get(SESSION_KEY)
-    if not isinstance(flows, dict) or not isinstance(state, str) or state not in flows:
-        return None, "state_unknown"
-    flows = dict(flows)
-    data = flows.pop(state)
-    session[SESSION_KEY] = flows
-    if time.time() - data.get("at", 0) >= FLOW_TTL:
-        return None, "state_expired"
-    environment = Environment.objects.filter(pk=data["env"], is_active=True).first()
-    tenant = Tenant.objects.filter(pk=data["tenant"]).first() if data["tenant"] else None
-    if environment is None or (data["tenant"] and tenant is None):
-        return None, "environment_gone"
-    return (
-        Flow(
+class FlowJar:
+    """The flows of one browser, read from its request and written onto a response."""
+
+    def __init__(self, request):
+        self.flows = {}
+        self.changed = False
+        raw = request.COOKIES.get(COOKIE, "")
+        if raw and len(raw) <= 4096:
+            try:
+                padded = raw + "=" * (-len(raw) % 4)  # written without base64 padding
+                data = json.loads(_fernet().decrypt(padded.encode("ascii"), ttl=FLOW_TTL))
+            except (InvalidToken, ValueError, UnicodeError):
+                data = None
+            if isinstance(data, dict):
+                now = time.time()
+                self.flows = {s: f for s, f in data.items() if isinstance(f, dict) and now - f.get("at", 0) < FLOW_TTL}
+
+    def add(self, auth_request, environment, tenant, next_url, redirect_uri):
+        while len(self.flows) >= MAX_FLOWS:
+            self.flows.pop(min(self.flows, key=lambda s: self.flows[s]["at"]))
+        self.flows[auth_request.state] = {
+            "nonce": auth_request.nonce,
+            "verifier": auth_request.code_verifier,
+            "env": environment.pk,
+            "tenant": tenant.pk if tenant else None,
+            "next": next_url if next_url and len(next_url) <= MAX_NEXT else None,
+            "redirect_uri": redirect_uri,
+            "at": time.time(),
+        }
+        self.changed = True
+
+    def pop(self, state):
+        """(Flow, None) for a known, fresh state, else (None, reason). The state is spent either way."""
+        if not isinstance(state, str) or state not in self.flows:
+            return None, Reason.STATE_UNKNOWN
+        data = self.flows.pop(state)
+        self.changed = True
+        if time.time() - data.get("at", 0) >= FLOW_TTL:
+            return None, Reason.STATE_EXPIRED
+        if data["tenant"]:
+            tenant = Tenant.objects.select_related("environment").filter(pk=data["tenant"], environment_id=data["env"]).first()
+            environment = tenant.environment if tenant else None
+        else:
+            tenant, environment = None, Environment.objects.filter(pk=data["env"]).first()
+        if environment is None or not environment.is_active:
+            return None, Reason.ENVIRONMENT_GONE
+        flow = Flow(
             state=state,
             nonce=data["nonce"],
             code_verifier=data["verifier"],
@@ -70,7 +101,17 @@ def pop(session, state):
             tenant=tenant,
             next_url=data["next"],
             redirect_uri=data["redirect_uri"],
-            started_at=data["at"],
-        ),
-        None,
-    )
+        )
+        return flow, None
+
+    def write(self, response):
+        if not self.changed:
+            return response
+        secure = settings.SESSION_COOKIE_SECURE
+        if not self.flows:
+            response.delete_cookie(COOKIE, path=COOKIE_PATH, samesite="Lax")
+            return response
+        token = _fernet().encrypt(json.dumps(self.flows, separators=(",", ":")).encode()).decode("ascii").rstrip("=")
+        # Lax: the callback is a top-level navigation from CXone, which Lax cookies ride along.
+        response.set_cookie(COOKIE, token, max_age=FLOW_TTL, path=COOKIE_PATH, secure=secure, httponly=True, samesite="Lax")
+        return response

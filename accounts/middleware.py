@@ -3,23 +3,23 @@
 Unlike mozilla-django-oidc's SessionRefresh (a full authorize redirect, GET only), this
 refreshes server-to-server with the refresh token, so form posts and XHR keep working.
 A request whose token is fresh reads the expiry from the session it already loaded:
-no extra query, no write, no outbound call.
+no extra query on the token table, no write, no outbound call. A session whose user the
+backend no longer returns (deactivated, or their tenant or environment is) ends here.
 """
+import logging
 import time
 from urllib.parse import urlencode
 
 from django.contrib import auth, messages
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect
 from django.urls import reverse
+
+from cxone_portal.reasons import Reason
+from cxone_portal.web import SESSION_ENDED, json_error, wants_json
 
 from . import refresh, tokenstore
 
-
-def wants_json(request):
-    if request.headers.get("x-requested-with") == "XMLHttpRequest":
-        return True
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
+logger = logging.getLogger(__name__)
 
 
 def login_url_for(request):
@@ -36,21 +36,24 @@ class TokenRefreshMiddleware:
     def __call__(self, request):
         pk = tokenstore.row_id(request.session)
         if pk is not None:
+            if not request.user.is_authenticated:
+                tokenstore.end(request)
+                logger.info("session ended", extra={"event": "refresh", "outcome": "ended", "reason": Reason.USER_INACTIVE})
+                return self.session_ended(request, Reason.USER_INACTIVE)
             expires_at = request.session.get(tokenstore.EXPIRES_KEY)
             lifetime = request.session.get(tokenstore.LIFETIME_KEY)
             if expires_at is None or refresh.is_due(expires_at, lifetime, time.time()):
                 outcome = refresh.refresh_if_due(pk)
                 if outcome.ended:
-                    return self.session_ended(request, outcome.reason)
+                    return self.session_ended(request, outcome.reason, outcome.detail)
                 tokenstore.note_expiry(request.session, outcome.row)
-                request._cxone_token_session = outcome.row
+                tokenstore.remember(request, outcome.row)
         return self.get_response(request)
 
-    def session_ended(self, request, reason):
+    def session_ended(self, request, reason, detail=""):
         login_url = login_url_for(request)
         auth.logout(request)
-        message = "Your CXone session ended. Please sign in again."
         if wants_json(request):
-            return JsonResponse({"error": "session_ended", "reason": reason, "message": message, "login_url": login_url}, status=401)
-        messages.info(request, message)
+            return json_error("session_ended", reason=reason, detail=detail, message=SESSION_ENDED, status=401, login_url=login_url)
+        messages.info(request, SESSION_ENDED)
         return HttpResponseRedirect(login_url)

@@ -12,6 +12,11 @@ class PortalRole(models.TextChoices):
     AGENT = "Agent"
     SUPERVISOR = "Supervisor"
 
+    @classmethod
+    def for_cxone_role(cls, tenant, cxone_role):
+        """Supervisor when the CXone role is one of the tenant's supervising roles."""
+        return cls.SUPERVISOR if cxone_role and cxone_role in tenant.supervisor_role_names else cls.AGENT
+
 
 class CXoneIdentity(models.Model):
     """A CXone user, keyed by (issuer, sub) and never by e-mail."""
@@ -28,8 +33,8 @@ class CXoneIdentity(models.Model):
     family_name = models.CharField(max_length=150, blank=True)
     cxone_role = models.CharField("CXone role", max_length=150, blank=True)
     portal_role = models.CharField(max_length=16, choices=PortalRole.choices, default=PortalRole.AGENT)
+    # The last sign-in is the user's `last_login`, which Django sets on every login.
     first_sign_in_at = models.DateTimeField(auto_now_add=True)
-    last_sign_in_at = models.DateTimeField(null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["issuer", "sub"], name="identity_issuer_sub_unique")]
@@ -38,10 +43,6 @@ class CXoneIdentity(models.Model):
 
     def __str__(self):
         return f"{self.given_name} {self.family_name} ({self.tenant})".strip()
-
-    @property
-    def full_name(self):
-        return f"{self.given_name} {self.family_name}".strip() or self.login_name
 
 
 class TokenSession(models.Model):

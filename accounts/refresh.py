@@ -18,8 +18,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cxone_portal import http
+from cxone_portal.reasons import Reason
 
-from .backends import client_for, validate_for
+from . import adapters
 from .models import TokenSession
 from .oidc import id_token as id_tokens
 from .oidc import tokens
@@ -36,7 +37,8 @@ MAX_BACKOFF = 300
 class Outcome:
     row: TokenSession | None
     status: str  # fresh | refreshed | in_flight | deferred | ended
-    reason: str = ""
+    reason: Reason | None = None
+    detail: str = ""
 
     @property
     def ended(self):
@@ -60,10 +62,13 @@ def _load(pk):
     return TokenSession.objects.select_related("tenant__environment").filter(pk=pk).first()
 
 
-def _end(row, reason):
+def _end(row, reason, detail=""):
     TokenSession.objects.filter(pk=row.pk).delete()
-    logger.info("session ended", extra={"event": "refresh", "outcome": "ended", "reason": reason, "user_id": row.user_id})
-    return Outcome(None, "ended", reason)
+    logger.info(
+        "session ended",
+        extra={"event": "refresh", "outcome": "ended", "reason": reason, "detail": detail, "user_id": row.user_id},
+    )
+    return Outcome(None, "ended", reason, detail)
 
 
 def refresh_if_due(pk):
@@ -73,15 +78,15 @@ def refresh_if_due(pk):
     while True:
         row = _load(pk)
         if row is None:
-            return Outcome(None, "ended", "token_session_gone")
+            return Outcome(None, "ended", Reason.TOKEN_SESSION_GONE)
         now = timezone.now()
         valid = row.expires_at > now
         if not is_due(row.expires_at.timestamp(), row.lifetime):
             return Outcome(row, "fresh")
         if not row.refresh_token:
-            return Outcome(row, "fresh") if valid else _end(row, "no_refresh_token")
+            return Outcome(row, "fresh") if valid else _end(row, Reason.NO_REFRESH_TOKEN)
         if row.retry_at and row.retry_at > now:
-            return Outcome(row, "deferred", "backoff") if valid else _end(row, "refresh_failed_expired")
+            return Outcome(row, "deferred", Reason.REFRESH_BACKOFF) if valid else _end(row, Reason.REFRESH_FAILED_EXPIRED)
         owner = uuid.uuid4().hex
         claimed = (
             TokenSession.objects.filter(pk=pk, refresh_count=row.refresh_count)
@@ -93,7 +98,7 @@ def refresh_if_due(pk):
         if valid:
             return Outcome(row, "in_flight")
         if time.monotonic() > deadline:
-            return _end(row, "refresh_wait_timeout")
+            return _end(row, Reason.REFRESH_WAIT_TIMEOUT)
         time.sleep(WAIT_STEP)
 
 
@@ -101,18 +106,16 @@ def _refresh(row, owner):
     environment = row.tenant.environment
     started = time.monotonic()
     try:
-        response = tokens.refresh(
-            http.session(), client_for(environment), refresh_token=row.refresh_token, timeout=http.timeout()
-        )
+        response = adapters.refresh_tokens(environment, row.refresh_token)
         if response.id_token:
-            claims = validate_for(environment, response.id_token, nonce=None)
+            claims = adapters.validate_id_token(environment, response.id_token, nonce=None)
             id_tokens.check_refreshed_claims(tokens.unverified_claims(row.id_token), claims)
     except TokenRejected as exc:
         if exc.error in TERMINAL_ERRORS:
-            return _end(row, f"refresh_{exc.error}")
-        return _failed(row, owner, f"refresh_rejected_{exc.error}")
+            return _end(row, exc.reason, exc.error)
+        return _failed(row, owner, exc.reason, exc.error)
     except InvalidIdToken as exc:
-        return _end(row, exc.reason)
+        return _end(row, exc.reason, exc.detail)
     except UpstreamError as exc:
         return _failed(row, owner, exc.reason)
 
@@ -149,7 +152,7 @@ def _refresh(row, owner):
     return Outcome(row, "refreshed")
 
 
-def _failed(row, owner, reason):
+def _failed(row, owner, reason, detail=""):
     """A transient failure: keep the session while its token is valid, retry later."""
     now = timezone.now()
     failures = row.failures + 1
@@ -158,7 +161,10 @@ def _failed(row, owner, reason):
         lease_until=None, lease_owner="", failures=failures, retry_at=retry_at
     )
     if row.expires_at <= now:
-        return _end(row, f"{reason}_expired")
+        return _end(row, Reason.REFRESH_FAILED_EXPIRED, reason)
     row.failures, row.retry_at = failures, retry_at
-    logger.warning("refresh failed; will retry", extra={"event": "refresh", "outcome": "deferred", "reason": reason, "user_id": row.user_id})
-    return Outcome(row, "deferred", reason)
+    logger.warning(
+        "refresh failed; will retry",
+        extra={"event": "refresh", "outcome": "deferred", "reason": reason, "detail": detail, "user_id": row.user_id},
+    )
+    return Outcome(row, "deferred", reason, detail)

@@ -17,7 +17,7 @@ def _aware(epoch):
 
 
 def start(request, user, tenant, token_response):
-    """Store the tokens of a sign-in that just cycled the session key."""
+    """Store the tokens of a sign-in that just logged the user in."""
     row = TokenSession.objects.create(
         user=user,
         tenant=tenant,
@@ -30,6 +30,7 @@ def start(request, user, tenant, token_response):
     )
     request.session[ROW_KEY] = str(row.pk)
     note_expiry(request.session, row)
+    remember(request, row)
     return row
 
 
@@ -44,6 +45,11 @@ def row_id(session):
     return session.get(ROW_KEY)
 
 
+def remember(request, row):
+    """This request's TokenSession, cached for the rest of the request."""
+    request._cxone_token_session = row
+
+
 def current(request):
     """This session's TokenSession (loaded at most once per request)."""
     if not hasattr(request, "_cxone_token_session"):
@@ -52,6 +58,14 @@ def current(request):
             TokenSession.objects.select_related("tenant__environment").filter(pk=pk).first() if pk else None
         )
     return request._cxone_token_session
+
+
+def discard(request):
+    """Delete this session's tokens, if any, without reading them (a new sign-in replaces them)."""
+    pk = row_id(request.session)
+    if pk is not None:
+        TokenSession.objects.filter(pk=pk).delete()
+    remember(request, None)
 
 
 def end(request):

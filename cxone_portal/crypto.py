@@ -13,7 +13,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-__all__ = ["encrypt", "decrypt", "rotate", "InvalidToken"]
+__all__ = ["encrypt", "decrypt", "InvalidToken"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -46,8 +46,3 @@ def encrypt(plaintext: str) -> str:
 
 def decrypt(ciphertext: str) -> str:
     return fernet().decrypt(ciphertext.encode("ascii")).decode("utf-8")
-
-
-def rotate(ciphertext: str) -> str:
-    """Re-encrypt under the newest key (no-op for the plaintext, which never leaves)."""
-    return fernet().rotate(ciphertext.encode("ascii")).decode("ascii")

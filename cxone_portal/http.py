@@ -43,9 +43,3 @@ def get(url, **kwargs) -> requests.Response:
     kwargs.setdefault("timeout", timeout())
     kwargs.setdefault("allow_redirects", False)
     return session().get(url, **kwargs)
-
-
-def post(url, **kwargs) -> requests.Response:
-    kwargs.setdefault("timeout", timeout())
-    kwargs.setdefault("allow_redirects", False)
-    return session().post(url, **kwargs)

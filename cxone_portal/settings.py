@@ -112,8 +112,8 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/dashboard/"
 LOGOUT_REDIRECT_URL = "/signed-out/"
-OIDC_AUTHENTICATE_CLASS = "accounts.views.CXoneAuthenticateView"
-OIDC_CALLBACK_CLASS = "accounts.views.CXoneCallbackView"
+# mozilla-django-oidc's logout calls this to build the OP's logout URL (end_session).
+OIDC_OP_LOGOUT_URL_METHOD = "accounts.oidc_views.end_session_url"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -132,7 +132,7 @@ CXONE_JWKS_TTL = env.int("CXONE_JWKS_TTL", default=3600)
 # An unknown `kid` re-fetches the JWKS at most once per this many seconds per environment.
 CXONE_JWKS_MIN_REFETCH_INTERVAL = env.int("CXONE_JWKS_MIN_REFETCH_INTERVAL", default=60)
 
-# Development simulator of CXone (never in production: see cxone_portal/checks.py).
+# Development simulator of CXone (never in production: system check cxone.E001 in simulator/checks.py).
 CXONE_SIMULATOR = env.bool("CXONE_SIMULATOR", default=False)
 CXONE_SIMULATOR_PREFIX = "/cxone-sim"
 CXONE_SIMULATOR_ISSUER = env.str(

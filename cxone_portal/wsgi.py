@@ -1,7 +1,6 @@
 """WSGI entry point for gunicorn (and for runserver, through WSGI_APPLICATION)."""
 import os
 
-from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.core.wsgi import get_wsgi_application
@@ -15,7 +14,9 @@ _errors = [str(e) for e in checks.run_checks(include_deployment_checks=False) if
 if _errors:
     raise ImproperlyConfigured("System check errors:\n" + "\n".join(_errors))
 
-if settings.CXONE_SIMULATOR and settings.DEBUG:
+from cxone_portal.web import simulator_on  # noqa: E402  (settings must be configured first)
+
+if simulator_on():
     from simulator.mount import mount
 
     application = mount(application)

@@ -63,8 +63,12 @@ def main():
     parser = argparse.ArgumentParser(description="Run the CXone simulator on its own port.")
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--token-ttl", type=int, default=3600)
+    parser.add_argument("--latency-ms", type=float, default=0, help="added to every server-to-server call")
+    parser.add_argument("--userinfo-email", action="store_true", help="add an e-mail to userinfo (stock baseline only)")
     args = parser.parse_args()
     running = RunningSimulator(port=args.port, token_ttl=args.token_ttl)
+    running.simulator.latency = args.latency_ms / 1000
+    running.simulator.userinfo_email = args.userinfo_email
     print(f"CXone simulator: issuer {running.issuer}  (Ctrl-C stops it)", flush=True)
     try:
         threading.Event().wait()

@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from cxone_portal import http
+from cxone_portal.reasons import Reason
 
 logger = logging.getLogger(__name__)
 
@@ -68,39 +69,39 @@ def check_url(url, what="issuer"):
         parts = urlsplit(url)
         host = parts.hostname
     except ValueError:
-        raise DiscoveryError("bad_url", f"The {what} {url!r} is not a valid URL.")
+        raise DiscoveryError(Reason.DISCOVERY_BAD_URL, f"The {what} {url!r} is not a valid URL.")
     if not host or parts.query or parts.fragment:
-        raise DiscoveryError("bad_url", f"The {what} {url!r} is not a valid URL.")
+        raise DiscoveryError(Reason.DISCOVERY_BAD_URL, f"The {what} {url!r} is not a valid URL.")
     if parts.scheme == "https":
         return
     if parts.scheme == "http" and settings.CXONE_ALLOW_HTTP_ISSUERS and _is_loopback(host):
         return
     if parts.scheme == "http":
         raise DiscoveryError(
-            "insecure_url",
+            Reason.DISCOVERY_INSECURE_URL,
             f"The {what} {url} is not https (http is accepted only for loopback hosts "
             "with CXONE_ALLOW_HTTP_ISSUERS on).",
         )
-    raise DiscoveryError("bad_url", f"The {what} {url!r} is not an https URL.")
+    raise DiscoveryError(Reason.DISCOVERY_BAD_URL, f"The {what} {url!r} is not an https URL.")
 
 
-def _get_json(url, *, params=None, not_found_reason="not_found", not_found_message=None):
+def _get_json(url, *, params=None, not_found_reason=None, not_found_message=None):
     try:
         response = http.get(url, params=params)
     except requests.Timeout:
-        raise DiscoveryError("timeout", f"{url} did not answer within {http.timeout():g} s.")
+        raise DiscoveryError(Reason.DISCOVERY_TIMEOUT, f"{url} did not answer within {http.timeout():g} s.")
     except requests.RequestException:
-        raise DiscoveryError("unreachable", f"{url} could not be reached.")
+        raise DiscoveryError(Reason.DISCOVERY_UNREACHABLE, f"{url} could not be reached.")
     if response.status_code in (400, 404) and not_found_message:
         raise DiscoveryError(not_found_reason, not_found_message)
     if response.status_code != 200:
-        raise DiscoveryError("http_error", f"{url} answered HTTP {response.status_code}.")
+        raise DiscoveryError(Reason.DISCOVERY_HTTP_ERROR, f"{url} answered HTTP {response.status_code}.")
     try:
         document = response.json()
     except ValueError:
-        raise DiscoveryError("bad_json", f"{url} did not return JSON.")
+        raise DiscoveryError(Reason.DISCOVERY_BAD_JSON, f"{url} did not return JSON.")
     if not isinstance(document, dict):
-        raise DiscoveryError("bad_json", f"{url} did not return a JSON object.")
+        raise DiscoveryError(Reason.DISCOVERY_BAD_JSON, f"{url} did not return a JSON object.")
     return document
 
 
@@ -110,21 +111,21 @@ def fetch_openid_configuration(issuer):
     document = _get_json(issuer.rstrip("/") + OPENID_PATH)
     if document.get("issuer") != issuer:
         raise DiscoveryError(
-            "issuer_mismatch",
+            Reason.DISCOVERY_ISSUER_MISMATCH,
             f"The discovery document names issuer {str(document.get('issuer'))[:200]!r}, "
             f"not the configured {issuer!r}.",
         )
     for name in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
         value = document.get(name)
         if not isinstance(value, str) or not value:
-            raise DiscoveryError("bad_document", f"The discovery document has no {name}.")
+            raise DiscoveryError(Reason.DISCOVERY_BAD_DOCUMENT, f"The discovery document has no {name}.")
         check_url(value, what=name)
     end_session = document.get("end_session_endpoint")
     if end_session is not None:
         check_url(end_session, what="end_session_endpoint")
     algs = document.get("id_token_signing_alg_values_supported")
     if isinstance(algs, list) and "RS256" not in algs:
-        raise DiscoveryError("bad_document", "The issuer does not sign id_tokens with RS256.")
+        raise DiscoveryError(Reason.DISCOVERY_BAD_DOCUMENT, "The issuer does not sign id_tokens with RS256.")
     return document
 
 
@@ -135,12 +136,12 @@ def fetch_cxone_configuration(issuer, tenant_id):
     document = _get_json(
         issuer.rstrip("/") + CXONE_PATH,
         params={"tenantId": tenant_id},
-        not_found_reason="tenant_unknown",
+        not_found_reason=Reason.DISCOVERY_TENANT_UNKNOWN,
         not_found_message=f"CXone does not know tenant {tenant_id} at {issuer}.",
     )
     answered = str(document.get("tenantId") or tenant_id)
     if answered.lower() != tenant_id.lower() or not document.get("api_endpoint"):
-        raise DiscoveryError("tenant_unknown", f"CXone does not know tenant {tenant_id} at {issuer}.")
+        raise DiscoveryError(Reason.DISCOVERY_TENANT_UNKNOWN, f"CXone does not know tenant {tenant_id} at {issuer}.")
     check_url(document["api_endpoint"], what="api_endpoint")
     return {k: document[k] for k in CXONE_FIELDS if k in document}
 

@@ -2,7 +2,6 @@
 
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils import timezone
 
 from cxone_portal.fields import EncryptedTextField
 
@@ -16,7 +15,17 @@ class TokenAuthMethod(models.TextChoices):
     CLIENT_SECRET_JWT = "client_secret_jwt", "client_secret_jwt (HS256 assertion, RFC 7523)"
 
 
-class Environment(models.Model):
+class Discovered(models.Model):
+    """What discovery last learned (`tenants/discovery.py` fills these in, never a form)."""
+
+    discovered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    discovery_error = models.CharField(max_length=300, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Environment(Discovered):
     """One CXone app registration in one CXone environment (issuer)."""
 
     name = models.CharField(max_length=100, blank=True, help_text="A label for staff, e.g. 'Global'.")
@@ -33,8 +42,6 @@ class Environment(models.Model):
 
     # The issuer's /.well-known/openid-configuration, as last fetched successfully.
     openid_configuration = models.JSONField(null=True, blank=True, editable=False)
-    discovered_at = models.DateTimeField(null=True, blank=True, editable=False)
-    discovery_error = models.CharField(max_length=300, blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -53,12 +60,11 @@ class Environment(models.Model):
 
     authorization_endpoint = property(lambda self: self.endpoint("authorization_endpoint"))
     token_endpoint = property(lambda self: self.endpoint("token_endpoint"))
-    userinfo_endpoint = property(lambda self: self.endpoint("userinfo_endpoint"))
     jwks_uri = property(lambda self: self.endpoint("jwks_uri"))
     end_session_endpoint = property(lambda self: self.endpoint("end_session_endpoint"))
 
 
-class Tenant(models.Model):
+class Tenant(Discovered):
     """A CXone tenant whose users may sign in to the portal."""
 
     environment = models.ForeignKey(Environment, on_delete=models.PROTECT, related_name="tenants")
@@ -76,8 +82,6 @@ class Tenant(models.Model):
 
     # {issuer}/.well-known/cxone-configuration?tenantId=…, as last fetched successfully.
     cxone_configuration = models.JSONField(null=True, blank=True, editable=False)
-    discovered_at = models.DateTimeField(null=True, blank=True, editable=False)
-    discovery_error = models.CharField(max_length=300, blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -95,22 +99,7 @@ class Tenant(models.Model):
     def supervisor_role_names(self):
         return {r.strip() for r in self.supervisor_roles.split(",") if r.strip()}
 
-    def portal_role_for(self, cxone_role):
-        """'Supervisor' when the CXone role is one of this tenant's supervising roles."""
-        return "Supervisor" if cxone_role and cxone_role in self.supervisor_role_names else "Agent"
-
     @property
     def api_base_url(self):
         """The tenant's CXone REST base URL (https://api-{area}.{domain})."""
         return (self.cxone_configuration or {}).get("api_endpoint") or None
-
-    @property
-    def area(self):
-        return (self.cxone_configuration or {}).get("area") or None
-
-    def discovery_age(self, now=None):
-        if not self.discovered_at:
-            return None
-        return (now or timezone.now()) - self.discovered_at
-
-

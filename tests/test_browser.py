@@ -103,7 +103,7 @@ def test_cancelled_sign_in_ends_on_the_failed_page(page, demo):
     page.get_by_role("button", name="Cancel").click()
     page.wait_for_url(demo.url + "/oidc/callback/?**")
     assert page.get_by_role("heading", name="We couldn't sign you in").is_visible()
-    assert page.locator('[data-test="reason"]').inner_text() == "provider_error_access_denied"
+    assert page.locator('[data-test="reason"]').inner_text() == "sign_in_cancelled"
     assert page.get_by_role("link", name="Try again").is_visible()
     shot(page, "sign-in-failed.png")
 

@@ -36,58 +36,58 @@ def test_cxone_configuration_success(op):
 
 def test_issuer_mismatch_is_refused(op):
     op.simulator.discovery_overrides = {"issuer": "https://cxone.niceincontact.com"}
-    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "issuer_mismatch"
+    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "discovery_issuer_mismatch"
 
 
 def test_trailing_slash_is_a_different_issuer(op):
-    assert reason_of(lambda: fetch_openid_configuration(op.issuer + "/")) == "issuer_mismatch"
+    assert reason_of(lambda: fetch_openid_configuration(op.issuer + "/")) == "discovery_issuer_mismatch"
 
 
 def test_unknown_tenant_is_refused(op):
-    assert reason_of(lambda: fetch_cxone_configuration(op.issuer, uuid.uuid4())) == "tenant_unknown"
+    assert reason_of(lambda: fetch_cxone_configuration(op.issuer, uuid.uuid4())) == "discovery_tenant_unknown"
 
 
 def test_timeout(op, settings):
     settings.CXONE_HTTP_TIMEOUT = 0.3
     op.simulator.latency = 1.0
-    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "timeout"
+    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "discovery_timeout"
 
 
 def test_garbage_json(op):
     op.simulator.faults["openid-configuration"] = (200, b"<html>not json</html>")
-    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "bad_json"
+    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "discovery_bad_json"
     op.simulator.faults["openid-configuration"] = (200, [1, 2, 3])
-    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "bad_json"
+    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "discovery_bad_json"
 
 
 def test_server_error_and_missing_endpoint(op):
     op.simulator.faults["openid-configuration"] = (503, {"error": "unavailable"})
-    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "http_error"
+    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "discovery_http_error"
     op.simulator.faults.clear()
     op.simulator.discovery_overrides = {"token_endpoint": None}
-    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "bad_document"
+    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "discovery_bad_document"
 
 
 def test_unreachable(op):
     op.stop()
-    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "unreachable"
+    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "discovery_unreachable"
 
 
 def test_http_issuer_refused_when_flag_off(op, settings):
     settings.CXONE_ALLOW_HTTP_ISSUERS = False
-    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "insecure_url"
+    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "discovery_insecure_url"
     assert op.simulator.count() == 0  # refused before any call
 
 
 def test_http_issuer_must_be_loopback_even_with_flag(settings):
     settings.CXONE_ALLOW_HTTP_ISSUERS = True
-    assert reason_of(lambda: fetch_openid_configuration("http://cxone.example.com")) == "insecure_url"
-    assert reason_of(lambda: fetch_openid_configuration("ftp://127.0.0.1")) == "bad_url"
+    assert reason_of(lambda: fetch_openid_configuration("http://cxone.example.com")) == "discovery_insecure_url"
+    assert reason_of(lambda: fetch_openid_configuration("ftp://127.0.0.1")) == "discovery_bad_url"
 
 
 def test_endpoints_in_the_document_obey_the_https_rule(op, settings):
     op.simulator.discovery_overrides = {"token_endpoint": "http://evil.example/token"}
-    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "insecure_url"
+    assert reason_of(lambda: fetch_openid_configuration(op.issuer)) == "discovery_insecure_url"
 
 
 @pytest.mark.django_db
@@ -128,7 +128,7 @@ def test_stale_but_kept_when_issuer_is_down(cxone, caplog):
     with caplog.at_level(logging.WARNING, logger="tenants.discovery"):
         document = discovery.current(environment)
     assert document["token_endpoint"] == cxone.op.issuer + "/auth/token"
-    assert any(getattr(r, "reason", "") == "unreachable" for r in caplog.records)
+    assert any(getattr(r, "reason", "") == "discovery_unreachable" for r in caplog.records)
     environment.refresh_from_db()
     assert environment.discovered_at == old
     assert environment.openid_configuration is not None

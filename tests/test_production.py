@@ -10,7 +10,7 @@ import requests
 from simulator.demo import DEMO_CLIENT_SECRET
 
 from . import procs
-from .conftest import query_of
+from .conftest import AGENT, query_of
 from .live import LiveBrowser
 
 pytestmark = pytest.mark.subprocess
@@ -54,7 +54,18 @@ def test_headers_cookies_and_static_files(tmp_path, op):
         assert "<script" not in page.text and "style=" not in page.text
         start = requests.get(portal.url + "/oidc/authenticate/", params={"tenant": "acme"}, headers=https, allow_redirects=False)
         cookie = start.headers["Set-Cookie"]
-        assert "sessionid=" in cookie and "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        # Starting a sign-in makes no session: the flow rides in its own encrypted cookie.
+        assert "sessionid=" not in cookie
+        assert "cxone_signin=" in cookie and "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        authorize = start.headers["Location"]
+        answer = requests.post(authorize.split("?")[0], data={**query_of(authorize), "pick": AGENT}, allow_redirects=False)
+        callback_url = answer.headers["Location"].replace("https://", "http://", 1)
+        flow_cookie = f"cxone_signin={start.cookies['cxone_signin']}"
+        callback = requests.get(callback_url, headers={**https, "Cookie": flow_cookie}, allow_redirects=False)
+        assert callback.status_code == 302 and callback.headers["Location"] == "/dashboard/", callback.text[:300]
+        session_cookie = callback.raw.headers.getlist("Set-Cookie")
+        session_cookie = next(c for c in session_cookie if c.startswith("sessionid="))
+        assert "Secure" in session_cookie and "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
         plain = requests.get(portal.url + "/login/", allow_redirects=False)
         assert plain.status_code == 301 and plain.headers["Location"].startswith("https://")
         # whitenoise serves hashed, compressed static files with far-future caching.
@@ -97,7 +108,7 @@ def test_structured_logs_with_reason_codes_and_no_secrets(deployment):
     sign_ins = [e for e in events if e.get("event") == "sign_in"]
     assert {"success", "failed", "started"} <= {e["outcome"] for e in sign_ins}
     failed = [e for e in sign_ins if e["outcome"] == "failed"]
-    assert failed[0]["reason"] == "provider_error_access_denied" and len(failed[0]["request_id"]) == 32
+    assert failed[0]["reason"] == "sign_in_cancelled" and len(failed[0]["request_id"]) == 32
     access = [e for e in events if "path" in e]
     assert any(e["path"] == "/oidc/callback/" for e in access)
     for secret in [DEMO_CLIENT_SECRET, session, *code_seen]:

@@ -134,7 +134,7 @@ def test_terminal_error_answers_xhr_with_401_json(signed_in):
     response = signed_in.client.post("/api/session/", **XHR)
     assert response.status_code == 401
     body = response.json()
-    assert body["error"] == "session_ended" and body["reason"] == "refresh_invalid_grant"
+    assert body["error"] == "session_ended" and body["reason"] == "token_rejected" and body["detail"] == "invalid_grant"
     assert body["login_url"] == "/login/"
 
 
@@ -183,10 +183,10 @@ def test_timeout_counts_as_transient(signed_in, settings):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "claims, reason",
-    [({"sub": "user:someone-else"}, "refreshed_id_token_sub"),
-     ({"tenantId": "2f4b6d8e-0a1c-4e3f-8b5d-7c9e1a3b5d20"}, "refreshed_id_token_tenantid"),
-     ({"aud": "another-client"}, "id_token_aud"),
-     ({"iss": "https://cxone.niceincontact.com"}, "id_token_iss")],
+    [({"sub": "user:someone-else"}, ("refreshed_id_token_mismatch", "sub")),
+     ({"tenantId": "2f4b6d8e-0a1c-4e3f-8b5d-7c9e1a3b5d20"}, ("refreshed_id_token_mismatch", "tenantId")),
+     ({"aud": "another-client"}, ("id_token_aud", "InvalidAudienceError")),
+     ({"iss": "https://cxone.niceincontact.com"}, ("id_token_iss", "InvalidIssuerError"))],
 )
 def test_refreshed_id_token_must_match(signed_in, claims, reason, caplog):
     signed_in.cxone.sim.id_token_hook = lambda c, h, k: c.update(claims)
@@ -194,7 +194,7 @@ def test_refreshed_id_token_must_match(signed_in, claims, reason, caplog):
     response = signed_in.client.get("/dashboard/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
     assert not TokenSession.objects.exists()
-    assert any(getattr(r, "reason", "") == reason for r in caplog.records)
+    assert any((getattr(r, "reason", ""), getattr(r, "detail", "")) == reason for r in caplog.records)
 
 
 @pytest.mark.django_db

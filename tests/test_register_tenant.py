@@ -88,10 +88,10 @@ def test_bad_input_is_refused_and_changes_nothing(op, capsys, overrides, message
 @pytest.mark.django_db
 def test_issuer_mismatch_and_unreachable_change_nothing(op, capsys):
     op.simulator.discovery_overrides = {"issuer": "https://cxone.niceincontact.com"}
-    with pytest.raises(CommandError, match=r"issuer_mismatch"):
+    with pytest.raises(CommandError, match=r"discovery_issuer_mismatch"):
         call_command("register_tenant", *args(op))
     op.stop()
-    with pytest.raises(CommandError, match=r"unreachable"):
+    with pytest.raises(CommandError, match=r"discovery_unreachable"):
         call_command("register_tenant", *args(op))
     assert snapshot() == ([], [])
 

@@ -5,6 +5,7 @@ import hashlib
 import json
 import logging
 import time
+from types import SimpleNamespace
 
 import jwt
 import pytest
@@ -13,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 
+from accounts.flows import COOKIE, FlowJar
 from accounts.models import CXoneIdentity, TokenSession
 from simulator.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from tenants.models import Environment, Tenant
@@ -85,7 +87,7 @@ def test_authorize_request_parameters(browser):
     assert q["tenantId"] == ACME and q["login_hint"] == AGENT
     assert q["display"] == "popup" and q["max_age"] == "600"
     assert q["code_challenge_method"] == "S256" and len(q["state"]) >= 32 and len(q["nonce"]) >= 32
-    flow = browser.client.session["cxone_flows"][q["state"]]
+    flow = FlowJar(SimpleNamespace(COOKIES={COOKIE: browser.client.cookies[COOKIE].value})).flows[q["state"]]
     digest = hashlib.sha256(flow["verifier"].encode()).digest()
     assert base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == q["code_challenge"]
     assert flow["nonce"] == q["nonce"]
@@ -96,8 +98,11 @@ def test_authorize_request_parameters(browser):
 
 @pytest.mark.django_db
 def test_bad_optional_parameters_are_dropped(browser):
-    q = query_of(browser.start(tenant="acme", display="iframe", max_age="-1", login_hint="a\x00b"))
+    q = query_of(browser.start(tenant="acme", display="iframe", login_hint="a\x00b"))
     assert "display" not in q and "max_age" not in q and "login_hint" not in q
+    # A number that is not one is refused with a reason, not dropped: the user asked for it.
+    for junk in ("-1", "²", "1" * 10):
+        failed(browser.client.get("/oidc/authenticate/", {"tenant": "acme", "max_age": junk}), 400, "bad_parameter")
 
 
 @pytest.mark.django_db
@@ -212,17 +217,17 @@ def test_cancel_at_cxone(browser, caplog):
     url = browser.start(tenant="acme")
     with caplog.at_level(logging.WARNING, logger="accounts.signin"):
         response = browser.callback(browser.login_at_cxone(url, AGENT, action="cancel"))
-    page = failed(response, 400, "provider_error_access_denied")
+    page = failed(response, 400, "sign_in_cancelled")
     assert "cancelled" in page
     assert nothing_created()
-    assert any(getattr(r, "reason", "") == "provider_error_access_denied" for r in caplog.records)
+    assert any(getattr(r, "reason", "") == "sign_in_cancelled" for r in caplog.records)
 
 
 @pytest.mark.django_db
 def test_failure_answers_json_to_xhr(browser):
     response = browser.client.get("/oidc/callback/", {"state": "x", "code": "y"}, HTTP_X_REQUESTED_WITH="XMLHttpRequest")
     assert response.status_code == 400
-    assert response.json()["reason"] == "state_unknown" and response.json()["retry_url"] == "/login/"
+    assert response.json()["reason"] == "state_unknown" and response.json()["login_url"] == "/login/"
 
 
 # --- code exchange -------------------------------------------------------------------------
@@ -580,4 +585,5 @@ def test_untrusted_input_cannot_forge_log_lines_or_reason_codes(client, cxone, c
         client.get("/oidc/callback/", {"state": query_of(location)["state"], "error": "made_up_reason"})
     details = [r.detail for r in caplog.records if hasattr(r, "detail")]
     assert all("\n" not in d and "\r" not in d for d in details)
-    assert [r.reason for r in caplog.records if hasattr(r, "reason")] == ["tenant_unknown", "provider_error_other"]
+    assert [r.reason for r in caplog.records if hasattr(r, "reason")] == ["tenant_unknown", "provider_error"]
+    assert [r.detail for r in caplog.records if hasattr(r, "reason")][1] == "other"

@@ -3,18 +3,20 @@ import hmac
 
 import jwt
 
+from cxone_portal.reasons import Reason
+
 from .errors import InvalidIdToken
 
+# PyJWT's errors, most specific first (InvalidSignatureError is a DecodeError).
 _REASONS = [
-    (jwt.ExpiredSignatureError, "id_token_expired"),
-    (jwt.InvalidAudienceError, "id_token_aud"),
-    (jwt.InvalidIssuerError, "id_token_iss"),
-    (jwt.ImmatureSignatureError, "id_token_not_yet_valid"),
-    (jwt.InvalidIssuedAtError, "id_token_iat"),
-    (jwt.MissingRequiredClaimError, "id_token_claim_missing"),
-    (jwt.InvalidSignatureError, "id_token_signature"),
-    (jwt.InvalidAlgorithmError, "id_token_alg"),
-    (jwt.DecodeError, "id_token_malformed"),
+    (jwt.ExpiredSignatureError, Reason.ID_TOKEN_EXPIRED),
+    (jwt.InvalidAudienceError, Reason.ID_TOKEN_AUD),
+    (jwt.InvalidIssuerError, Reason.ID_TOKEN_ISS),
+    (jwt.ImmatureSignatureError, Reason.ID_TOKEN_NOT_YET_VALID),
+    (jwt.InvalidIssuedAtError, Reason.ID_TOKEN_IAT),
+    (jwt.InvalidSignatureError, Reason.ID_TOKEN_SIGNATURE),
+    (jwt.InvalidAlgorithmError, Reason.ID_TOKEN_ALG),
+    (jwt.DecodeError, Reason.ID_TOKEN_MALFORMED),
 ]
 
 
@@ -22,19 +24,19 @@ def _reason(exc):
     for kind, reason in _REASONS:
         if isinstance(exc, kind):
             return reason
-    return "id_token_invalid"
+    return Reason.ID_TOKEN_INVALID
 
 
 def unverified_header(token):
     if not isinstance(token, str) or not token:
-        raise InvalidIdToken("id_token_missing")
+        raise InvalidIdToken(Reason.ID_TOKEN_MISSING)
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
-        raise InvalidIdToken("id_token_malformed", type(exc).__name__)
+        raise InvalidIdToken(Reason.ID_TOKEN_MALFORMED, type(exc).__name__)
     # RS256 only: never `none`, never an HMAC keyed with something public.
     if header.get("alg") != "RS256":
-        raise InvalidIdToken("id_token_alg", str(header.get("alg"))[:16])
+        raise InvalidIdToken(Reason.ID_TOKEN_ALG, str(header.get("alg"))[:16])
     return header
 
 
@@ -56,21 +58,21 @@ def validate_id_token(token, *, signing_key, issuer, client_id, nonce, leeway):
             options={"require": ["iss", "aud", "exp", "iat", "sub"], "verify_iat": True},
         )
     except jwt.MissingRequiredClaimError as exc:
-        raise InvalidIdToken("id_token_claim_missing", exc.claim)
+        raise InvalidIdToken(Reason.ID_TOKEN_CLAIM_MISSING, exc.claim)
     except jwt.PyJWTError as exc:
         raise InvalidIdToken(_reason(exc), type(exc).__name__)
     aud = claims["aud"]
     if isinstance(aud, list) and len(aud) > 1 and "azp" not in claims:
-        raise InvalidIdToken("id_token_azp", "several audiences and no azp")
+        raise InvalidIdToken(Reason.ID_TOKEN_AZP, "several audiences and no azp")
     if "azp" in claims and claims["azp"] != client_id:
-        raise InvalidIdToken("id_token_azp")
+        raise InvalidIdToken(Reason.ID_TOKEN_AZP)
     if not isinstance(claims["sub"], str) or not claims["sub"]:
-        raise InvalidIdToken("id_token_sub")
+        raise InvalidIdToken(Reason.ID_TOKEN_SUB)
     if nonce is not None:
         if not isinstance(claims.get("nonce"), str) or not hmac.compare_digest(claims["nonce"], nonce):
-            raise InvalidIdToken("id_token_nonce")
+            raise InvalidIdToken(Reason.ID_TOKEN_NONCE)
     if not claims.get("tenantId"):
-        raise InvalidIdToken("id_token_tenant_missing")
+        raise InvalidIdToken(Reason.ID_TOKEN_TENANT_MISSING)
     return claims
 
 
@@ -78,10 +80,10 @@ def check_refreshed_claims(original, refreshed):
     """OpenID Connect Core 12.2: a refreshed id_token is about the same user and tenant."""
     for name in ("iss", "sub", "tenantId"):
         if str(refreshed.get(name)) != str(original.get(name)):
-            raise InvalidIdToken(f"refreshed_id_token_{name.lower()}")
+            raise InvalidIdToken(Reason.REFRESHED_ID_TOKEN_MISMATCH, name)
     original_aud = original.get("aud")
     if sorted(_as_list(refreshed.get("aud"))) != sorted(_as_list(original_aud)):
-        raise InvalidIdToken("refreshed_id_token_aud")
+        raise InvalidIdToken(Reason.REFRESHED_ID_TOKEN_MISMATCH, "aud")
 
 
 def _as_list(value):

@@ -12,6 +12,8 @@ import time
 import jwt
 import requests
 
+from cxone_portal.reasons import Reason
+
 from .errors import InvalidIdToken, UpstreamError
 
 logger = logging.getLogger(__name__)
@@ -38,7 +40,7 @@ class JWKSCache:
             if not isinstance(keys, list):
                 raise ValueError("keys is not a list")
         except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
-            raise UpstreamError("jwks_unavailable", type(exc).__name__)
+            raise UpstreamError(Reason.JWKS_UNAVAILABLE, type(exc).__name__)
         entry = {"keys": [k for k in keys if isinstance(k, dict)], "fetched_at": time.time()}
         self.cache.set(self._key(jwks_uri), entry, self.ttl * STALE_FACTOR)
         return entry
@@ -62,11 +64,8 @@ class JWKSCache:
         if key is None and self.cache.add(self._key(jwks_uri) + ":refetch", 1, self.min_refetch_interval):
             key = _match(self._keys(jwks_uri, force=True), header)
         if key is None:
-            raise InvalidIdToken("id_token_kid_unknown", str(header.get("kid"))[:64])
+            raise InvalidIdToken(Reason.ID_TOKEN_KID_UNKNOWN, str(header.get("kid"))[:64])
         return key
-
-    def warm(self, jwks_uri):
-        self._keys(jwks_uri)
 
 
 def _match(keys, header):

@@ -2,11 +2,13 @@
 import re
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from urllib.parse import quote_plus
 
 import jwt
 import requests
+
+from cxone_portal.reasons import Reason
 
 from .errors import TokenRejected, UpstreamError, UpstreamTimeout
 
@@ -34,6 +36,10 @@ class TokenResponse:
     @property
     def expires_at(self):
         return self.received_at + self.expires_in
+
+    def as_dict(self):
+        """The token response as mozilla-django-oidc's `get_token` contract has it: a dict."""
+        return asdict(self)
 
 
 def client_authentication(client, now=None):
@@ -73,26 +79,26 @@ def _post(session, client, form, timeout):
             headers={"Accept": "application/json"},
         )
     except requests.Timeout:
-        raise UpstreamTimeout("token_endpoint_timeout")
+        raise UpstreamTimeout(Reason.TOKEN_ENDPOINT_TIMEOUT)
     except requests.RequestException as exc:
-        raise UpstreamError("token_endpoint_unreachable", type(exc).__name__)
+        raise UpstreamError(Reason.TOKEN_ENDPOINT_UNREACHABLE, type(exc).__name__)
     if 400 <= response.status_code < 500:
         try:
             error = str(response.json().get("error", ""))
         except (ValueError, AttributeError):
             error = ""
         error = error if _OAUTH_ERROR.match(error) else "unknown"
-        raise TokenRejected("token_rejected", error=error, detail=f"HTTP {response.status_code} {error}")
+        raise TokenRejected(Reason.TOKEN_REJECTED, error)
     if response.status_code != 200:
-        raise UpstreamError("token_endpoint_error", f"HTTP {response.status_code}")
+        raise UpstreamError(Reason.TOKEN_ENDPOINT_ERROR, f"HTTP {response.status_code}")
     try:
         body = response.json()
     except ValueError:
-        raise UpstreamError("token_response_invalid", "not JSON")
+        raise UpstreamError(Reason.TOKEN_RESPONSE_INVALID, "not JSON")
     if not isinstance(body, dict) or not isinstance(body.get("access_token"), str) or not body["access_token"]:
-        raise UpstreamError("token_response_invalid", "no access_token")
+        raise UpstreamError(Reason.TOKEN_RESPONSE_INVALID, "no access_token")
     if str(body.get("token_type", "Bearer")).lower() != "bearer":
-        raise UpstreamError("token_response_invalid", "token_type is not Bearer")
+        raise UpstreamError(Reason.TOKEN_RESPONSE_INVALID, "token_type is not Bearer")
     try:
         expires_in = int(body.get("expires_in", DEFAULT_EXPIRES_IN))
     except (TypeError, ValueError):

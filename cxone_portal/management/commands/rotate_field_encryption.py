@@ -1,10 +1,18 @@
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts.models import TokenSession
-from tenants.models import Environment
+from cxone_portal.fields import EncryptedTextField
 
-ENCRYPTED = [(Environment, ["client_secret"]), (TokenSession, ["access_token", "refresh_token", "id_token"])]
+
+def encrypted_fields():
+    """(model, [field names]) for every model with an EncryptedTextField: none is skipped."""
+    found = []
+    for model in apps.get_models():
+        names = [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+        if names:
+            found.append((model, names))
+    return found
 
 
 class Command(BaseCommand):
@@ -14,7 +22,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        for model, fields in ENCRYPTED:
+        for model, fields in encrypted_fields():
             count = 0
             for obj in model.objects.only("pk", *fields).iterator():
                 # Reading decrypts with any listed key; writing encrypts with the newest.

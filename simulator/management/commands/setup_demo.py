@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from cxone_portal.web import simulator_on
 from simulator.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demo_tenants
 from tenants.models import Environment, Tenant, TokenAuthMethod
 
@@ -15,7 +16,7 @@ class Command(BaseCommand):
     help = "Register the simulator's demo environment and tenants, and a local admin account (development only)."
 
     def handle(self, *args, **options):
-        if not (settings.CXONE_SIMULATOR and settings.DEBUG):
+        if not simulator_on():
             raise CommandError("setup_demo needs CXONE_SIMULATOR and DEBUG on.")
         issuer = settings.CXONE_SIMULATOR_ISSUER
         with transaction.atomic():

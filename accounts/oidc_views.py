@@ -1,0 +1,272 @@
+"""The OpenID Connect endpoints, on mozilla-django-oidc's views.
+
+A sign-in, in the order it happens:
+1. `CXoneAuthenticateView` (GET /oidc/authenticate/): picks the environment and tenant,
+   builds the authorization request (`oidc/authorize.py`) and keeps the flow in a cookie
+   (`flows.py`), then sends the browser to CXone.
+2. `CXoneCallbackView` (GET /oidc/callback/): takes the flow its state names, checks
+   CXone's answer, and calls `auth.authenticate(flow=…)`, which runs the backend
+   (`backends.py`: code exchange, id_token, tenant, user); then logs in and stores the
+   tokens (`tokenstore.py`). From then on `middleware.py` keeps them fresh.
+3. `CXoneLogoutView` (POST /oidc/logout/): the library's logout, with
+   `end_session_url` sending the browser on to CXone's end_session_endpoint.
+Every failure ends in `signin_failed`: a readable page (or JSON), a reason in the log.
+"""
+import logging
+import re
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import auth, messages
+from django.core import signing
+from django.core.validators import slug_re
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView, OIDCLogoutView
+
+from cxone_portal.reasons import Reason
+from cxone_portal.web import failure, json_error, loggable, safe_next, wants_json
+from tenants import discovery
+from tenants.models import Environment, Tenant
+
+from . import tokenstore
+from .flows import FlowJar
+from .oidc.authorize import build_authorization_request
+from .oidc.errors import InvalidRequest, ProviderError, SignInError, UpstreamError
+
+logger = logging.getLogger("accounts.signin")
+
+MAX_CODE_LENGTH = 4096
+_ASCII_NUMBER = re.compile(r"^[0-9]{1,9}$")
+_PRINTABLE = re.compile(r"^[\x20-\x7e]*$")
+
+def logout_state_signer():
+    """Signs the end_session `state`; `~` keeps it URL-safe, so CXone echoes it unchanged."""
+    return signing.TimestampSigner(salt="cxone-portal.logout-state", sep="~")
+
+# OAuth 2.0 and OpenID Connect authorization errors; anything else is logged as "other".
+PROVIDER_ERRORS = {
+    "access_denied", "invalid_request", "unauthorized_client", "unsupported_response_type",
+    "invalid_scope", "server_error", "temporarily_unavailable", "login_required",
+    "interaction_required", "consent_required", "account_selection_required",
+    "invalid_request_uri", "invalid_request_object", "request_not_supported",
+}
+
+
+def ascii_number(value):
+    """A small non-negative integer from a query parameter, or None (ASCII digits only)."""
+    return int(value) if isinstance(value, str) and _ASCII_NUMBER.match(value) else None
+
+
+def signin_failed(request, error, tenant=None):
+    """The one way a sign-in ends badly: a logged reason, a readable page or JSON, no 500."""
+    status, message = failure(error.reason)
+    logger.warning(
+        "sign-in failed",
+        extra={
+            "event": "sign_in",
+            "outcome": "failed",
+            "reason": str(error.reason),
+            "detail": loggable(error.detail),
+            "status": status,
+            "tenant": tenant.slug if tenant else "",
+        },
+    )
+    retry_url = reverse("login")
+    if tenant is not None:
+        retry_url = reverse("oidc_authentication_init") + "?" + urlencode({"tenant": tenant.slug})
+    if wants_json(request):
+        return json_error("sign_in_failed", reason=error.reason, message=message, status=status, login_url=retry_url)
+    context = {"message": message, "reason": error.reason, "retry_url": retry_url, "request_id": getattr(request, "request_id", "")}
+    return render(request, "accounts/signin_failed.html", context, status=status)
+
+
+@method_decorator(never_cache, name="dispatch")
+class CXoneAuthenticateView(OIDCAuthenticationRequestView):
+    """GET /oidc/authenticate/?tenant=SLUG[&login_hint=…][&next=…] starts a sign-in."""
+
+    def __init__(self, **kwargs):
+        """The library reads one provider from settings here; ours is picked per request."""
+        View.__init__(self, **kwargs)
+
+    def get(self, request):
+        """As the library's, but per environment and tenant, with PKCE always, and the flow
+        kept in an encrypted cookie instead of the session (no database write before sign-in)."""
+        tenant = None
+        try:
+            tenant, environment = self.target(request)
+            if environment is None:
+                messages.info(request, "Choose your organization to sign in.")
+                return redirect("login")
+            return self.start(request, environment, tenant)
+        except SignInError as exc:
+            return signin_failed(request, exc, tenant)
+
+    def target(self, request):
+        slug = request.GET.get("tenant", "").strip()
+        if slug:
+            # Only a possible slug reaches the database (PostgreSQL refuses NUL, for one).
+            valid = len(slug) <= 64 and slug_re.match(slug)
+            tenant = Tenant.objects.select_related("environment").filter(slug=slug).first() if valid else None
+            if tenant is None:
+                raise InvalidRequest(Reason.TENANT_UNKNOWN, slug)
+            if not tenant.is_active or not tenant.environment.is_active:
+                raise InvalidRequest(Reason.TENANT_INACTIVE, slug)
+            return tenant, tenant.environment
+        environments = Environment.objects.filter(is_active=True)
+        picked = request.GET.get("environment")
+        if picked is not None:
+            pk = ascii_number(picked)
+            if pk is None:
+                raise InvalidRequest(Reason.BAD_PARAMETER, "environment")
+            return None, environments.filter(pk=pk).first()
+        candidates = list(environments[:2])
+        return None, candidates[0] if len(candidates) == 1 else None
+
+    def start(self, request, environment, tenant):
+        try:
+            discovery.current(environment)
+        except discovery.DiscoveryError as exc:
+            raise UpstreamError(Reason.DISCOVERY_FAILED, exc.reason)
+        if tenant is not None:
+            try:
+                discovery.current(tenant)  # where the tenant's APIs live; sign-in works without it
+            except discovery.DiscoveryError:
+                pass  # logged by discovery.refresh; the last good result (if any) stays
+        self.tenant = tenant
+        redirect_uri = request.build_absolute_uri(reverse("oidc_authentication_callback"))
+        auth_request = build_authorization_request(
+            environment.authorization_endpoint,
+            client_id=environment.client_id,
+            redirect_uri=redirect_uri,
+            **self.get_extra_params(request),
+        )
+        jar = FlowJar(request)
+        jar.add(auth_request, environment, tenant, safe_next(request, request.GET.get("next")), redirect_uri)
+        logger.info(
+            "sign-in started",
+            extra={"event": "sign_in", "outcome": "started", "tenant": tenant.slug if tenant else "", "environment_id": environment.pk},
+        )
+        return jar.write(HttpResponseRedirect(auth_request.url))
+
+    def get_extra_params(self, request):
+        """CXone's tenantId (branding) and the optional OpenID parameters, sanitised."""
+        params = {"tenant_id": str(self.tenant.tenant_id) if self.tenant else None}
+        login_hint = request.GET.get("login_hint", "").strip()
+        if login_hint and len(login_hint) <= 254 and _PRINTABLE.match(login_hint):
+            params["login_hint"] = login_hint
+        if request.GET.get("display") in ("page", "popup"):
+            params["display"] = request.GET["display"]
+        if "max_age" in request.GET:
+            max_age = ascii_number(request.GET["max_age"])
+            if max_age is None:
+                raise InvalidRequest(Reason.BAD_PARAMETER, "max_age")
+            params["max_age"] = max_age
+        if request.GET.get("reauth") == "1":
+            row = tokenstore.current(request) if request.user.is_authenticated else None
+            if row is not None:
+                params["id_token_hint"] = row.id_token
+        return params
+
+
+@method_decorator(never_cache, name="dispatch")
+class CXoneCallbackView(OIDCAuthenticationCallbackView):
+    """GET /oidc/callback/: CXone's answer. Accepted only for the flow its state names."""
+
+    def get(self, request):
+        """As the library's, but the flow comes from the sign-in cookie, and every failure
+        carries a reason; the answer always carries the cookie without the spent state."""
+        jar = FlowJar(request)
+        state = request.GET.get("state")
+        self.flow, problem = jar.pop(state) if state else (None, Reason.STATE_MISSING)
+        try:
+            if self.flow is None:
+                raise InvalidRequest(problem)
+            self.check_answer(request)
+            self.user = auth.authenticate(request=request, flow=self.flow)
+            if self.user is None or not self.user.is_active:
+                raise InvalidRequest(Reason.USER_INACTIVE)
+            response = self.login_success()
+        except SignInError as exc:
+            self.failure = exc
+            response = self.login_failure()
+        return jar.write(response)
+
+    def check_answer(self, request):
+        error = request.GET.get("error")
+        if error is not None:
+            if error == "access_denied":
+                raise ProviderError(Reason.SIGN_IN_CANCELLED)
+            raise ProviderError(Reason.PROVIDER_ERROR, error if error in PROVIDER_ERRORS else "other")
+        issuer = request.GET.get("iss")
+        if issuer is not None and issuer != self.flow.environment.issuer:
+            raise InvalidRequest(Reason.ISSUER_MISMATCH)
+        code = request.GET.get("code", "")
+        if not code or len(code) > MAX_CODE_LENGTH:
+            raise InvalidRequest(Reason.CODE_MISSING)
+
+    @property
+    def success_url(self):
+        """The flow's own `next` (checked when the sign-in started), not a session key."""
+        return self.flow.next_url or settings.LOGIN_REDIRECT_URL
+
+    def login_success(self):
+        """The library's login, then the tokens stored server-side, encrypted, for the new session."""
+        identity = self.user.cxone_identity
+        with transaction.atomic():
+            tokenstore.discard(self.request)  # signing in again in this browser replaces its tokens
+            response = super().login_success()
+            tokenstore.start(self.request, self.user, identity.tenant, self.flow.tokens)
+        logger.info(
+            "sign-in succeeded",
+            extra={
+                "event": "sign_in",
+                "outcome": "success",
+                "tenant": identity.tenant.slug,
+                "user_id": self.user.pk,
+                "portal_role": identity.portal_role,
+            },
+        )
+        return response
+
+    def login_failure(self):
+        """A page that says why (the library redirects to a fixed URL with no reason)."""
+        return signin_failed(self.request, self.failure, getattr(self.flow, "tenant", None))
+
+
+def end_session_url(request):
+    """OIDC_OP_LOGOUT_URL_METHOD: ends the session's CXone tokens here and returns CXone's
+    end_session URL (or our signed-out page when there is none). The state is signed, so the
+    signed-out page can check it after the session is gone."""
+    row = tokenstore.end(request)
+    logger.info("signed out", extra={"event": "sign_out", "had_tokens": row is not None})
+    signed_out = reverse("signed_out")
+    end_session = _end_session_endpoint(row.tenant.environment) if row else None
+    if not end_session:
+        return signed_out
+    query = urlencode(
+        {
+            "id_token_hint": row.id_token,
+            "post_logout_redirect_uri": request.build_absolute_uri(signed_out),
+            "state": logout_state_signer().sign_object(row.user_id),
+        }
+    )
+    return end_session + ("&" if "?" in end_session else "?") + query
+
+
+def _end_session_endpoint(environment):
+    try:
+        discovery.current(environment)
+    except discovery.DiscoveryError:
+        pass  # logging out locally still works; CXone's part is skipped
+    return environment.end_session_endpoint
+
+
+@method_decorator(never_cache, name="dispatch")
+class CXoneLogoutView(OIDCLogoutView):
+    """POST /oidc/logout/: the library's logout; OIDC_OP_LOGOUT_URL_METHOD adds CXone's part."""
