@@ -9,7 +9,7 @@ PORT ?= 8000
 RUN_ENV = DEBUG=$${DEBUG:-1} CXONE_SIMULATOR=$${CXONE_SIMULATOR:-1} CXONE_ALLOW_HTTP_ISSUERS=$${CXONE_ALLOW_HTTP_ISSUERS:-1} \
 	CXONE_SIMULATOR_ISSUER=$${CXONE_SIMULATOR_ISSUER:-http://$(HOST):$(PORT)/cxone-sim}
 
-.PHONY: install run test bench clean
+.PHONY: install run test screenshots bench clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ run: install
 # pytest exits 5 when it collects no test; make fails on any non-zero exit.
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The only target that rewrites the committed screenshots (make test leaves them alone).
+screenshots: install
+	$(PY) -m pytest -q tests/test_browser.py
+	cp var/screenshots/*.png docs/screenshots/
 
 bench: install
 	$(PY) bench/signin_latency.py

@@ -16,7 +16,7 @@ def signin_required(view):
             return view(request, *args, **kwargs)
         if wants_json(request):
             status, message = failure(Reason.NOT_SIGNED_IN)
-            return json_error("not_signed_in", reason=Reason.NOT_SIGNED_IN, message=message, status=status, login_url=reverse("login"))
+            return json_error("sign_in_required", reason=Reason.NOT_SIGNED_IN, message=message, status=status, login_url=reverse("login"))
         return redirect_to_login(request.get_full_path())
 
     return wrapper

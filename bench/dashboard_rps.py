@@ -5,23 +5,22 @@ middleware and without it (the same view, the same session), in one process.
 """
 import argparse
 import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import common  # noqa: F401  (sets Django up)
-import requests
 from django.conf import settings
 from django.test import Client
 from django.test.utils import override_settings
+
+from simulator.browser import answer_authorize
 
 MIDDLEWARE_PATH = "accounts.middleware.TokenRefreshMiddleware"
 
 
 def signed_in_cookies(sim):
     client = Client()
-    authorize = client.get("/oidc/authenticate/", {"tenant": "acme"})["Location"]
-    query = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()}
-    answer = requests.post(authorize.split("?")[0], data={**query, "pick": "alex.agent@acme.example"}, allow_redirects=False)
-    callback = urlsplit(answer.headers["Location"])
+    location = answer_authorize(client.get("/oidc/authenticate/", {"tenant": "acme"})["Location"])
+    callback = urlsplit(location)
     assert client.get(callback.path + "?" + callback.query).status_code == 302
     return client.cookies
 

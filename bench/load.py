@@ -26,7 +26,7 @@ import requests  # noqa: E402
 
 from simulator.server import RunningSimulator  # noqa: E402
 from tests import procs  # noqa: E402
-from tests.conftest import query_of  # noqa: E402
+from simulator.browser import answer_authorize  # noqa: E402
 
 USERS = {
     "acme": ["alex.agent@acme.example", "sam.supervisor@acme.example", "ada.admin@acme.example"],
@@ -77,9 +77,8 @@ class Agent(threading.Thread):
             start = self.call("authenticate", "GET", f"{self.portal}/oidc/authenticate/?tenant={tenant}")
             if not self.expect("authenticate", start, 302):
                 continue
-            authorize = start.headers["Location"]
-            answer = self.http.post(authorize.split("?")[0], data={**query_of(authorize), "pick": user}, allow_redirects=False)
-            callback = self.call("callback", "GET", answer.headers["Location"])
+            location = answer_authorize(start.headers["Location"], user, http=self.http)
+            callback = self.call("callback", "GET", location)
             if not self.expect("callback", callback, 302):
                 continue
             self.stats.sign_in()

@@ -13,13 +13,15 @@ import argparse
 import contextlib
 import time
 from collections import Counter
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import common  # noqa: F401  (sets Django up)
 import requests
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+
+from simulator.browser import answer_authorize
 
 USERS = ["alex.agent@acme.example", "sam.supervisor@acme.example", "ada.admin@acme.example"]
 _outbound = {"seconds": 0.0, "calls": []}
@@ -47,10 +49,7 @@ def one_sign_in(start_path, params, username, count_queries=False):
     client = Client()
     start = client.get(start_path, params)
     assert start.status_code == 302, start.content[:300]
-    authorize = start["Location"]
-    query = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()}
-    answer = requests.post(authorize.split("?")[0], data={**query, "pick": username}, allow_redirects=False)
-    callback = urlsplit(answer.headers["Location"])
+    callback = urlsplit(answer_authorize(start["Location"], username))
     _outbound["seconds"], _outbound["calls"] = 0.0, []
     # Counting queries wraps every cursor in Django's debug wrapper: a round of its own.
     with CaptureQueriesContext(connection) if count_queries else contextlib.nullcontext() as queries:

@@ -7,6 +7,7 @@ import pytest
 import requests
 from django.core.cache import cache
 
+from simulator.browser import answer_authorize
 from simulator.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from simulator.server import RunningSimulator
 
@@ -87,14 +88,7 @@ class Browser:
 
     def login_at_cxone(self, authorize_url, username, action="sign_in"):
         """Open CXone's login page, then submit it as `username`; returns the redirect."""
-        page = self.http.get(authorize_url, allow_redirects=False)
-        assert page.status_code == 200, page.text[:500]
-        params = {k: v[0] for k, v in parse_qs(urlsplit(authorize_url).query).items()}
-        answer = self.http.post(
-            authorize_url.split("?")[0], data={**params, "username": username, "action": action}, allow_redirects=False
-        )
-        assert answer.status_code == 302, answer.text[:500]
-        return answer.headers["Location"]
+        return answer_authorize(authorize_url, username, action=action, http=self.http, check_page=True)
 
     def callback(self, location):
         parts = urlsplit(location)

@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from .conftest import query_of
+from simulator.browser import answer_authorize
 
 
 class LiveBrowser:
@@ -18,12 +18,8 @@ class LiveBrowser:
     def sign_in(self, tenant="acme", username="alex.agent@acme.example"):
         start = self.http.get(f"{self.portal}/oidc/authenticate/", params={"tenant": tenant}, allow_redirects=False)
         assert start.status_code == 302, start.text[:300]
-        authorize = start.headers["Location"]
-        assert self.http.get(authorize).status_code == 200
-        answer = self.http.post(
-            authorize.split("?")[0], data={**query_of(authorize), "username": username}, allow_redirects=False
-        )
-        callback = self.http.get(answer.headers["Location"], allow_redirects=False)
+        location = answer_authorize(start.headers["Location"], username, http=self.http, check_page=True)
+        callback = self.http.get(location, allow_redirects=False)
         assert callback.status_code == 302 and callback.headers["Location"] == "/dashboard/", callback.text[:500]
         return callback
 

@@ -1,7 +1,8 @@
 """End to end in real headless Chromium against the demo `make run` serves.
 
 landing -> tenant -> the simulator's branded login page -> dashboard -> sign out ->
-CXone-style logout -> back on the portal, signed out. Screenshots go to docs/screenshots/.
+CXone-style logout -> back on the portal, signed out. Screenshots go to var/screenshots/
+(ignored); `make screenshots` runs this module and copies them to docs/screenshots/.
 """
 import os
 import shutil
@@ -13,7 +14,7 @@ from . import procs
 pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-SCREENSHOTS = os.path.join(procs.ROOT, "docs", "screenshots")
+SCREENSHOTS = os.environ.get("SCREENSHOTS_DIR") or os.path.join(procs.ROOT, "var", "screenshots")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -31,10 +31,11 @@ def test_signed_in_on_one_instance_served_by_the_other(deployment):
 def test_single_flight_refresh_across_two_processes(deployment):
     a, b = deployment.gunicorn(), deployment.gunicorn()
     sim = deployment.op.simulator
+    sim.token_ttl = 3  # refresh margin: 1.5 s
     browser = LiveBrowser(a.url, deployment.op)
     browser.sign_in()
     browser.http.get(a.url + "/dashboard/")  # CSRF cookie for the POSTs
-    time.sleep(4.3)  # inside the refresh margin, token still valid
+    time.sleep(1.6)  # inside the refresh margin, token still valid
     sim.reset_calls()
     sim.latency = 0.3
     statuses = browser.burst(20, method="post", portals=[a.url, b.url])
@@ -46,9 +47,8 @@ def test_single_flight_refresh_across_two_processes(deployment):
         assert session["refresh_count"] == 1
 
 
+@pytest.mark.skipif(not procs.using_redis(), reason="needs CACHE_URL=redis://… (local-memory caches are per process by design)")
 def test_caches_are_shared_between_instances(deployment):
-    if not procs.using_redis():
-        pytest.skip("needs CACHE_URL=redis://… (local-memory caches are per process by design)")
     a, b = deployment.gunicorn(), deployment.gunicorn()
     sim = deployment.op.simulator
     sim.reset_calls()
@@ -65,17 +65,15 @@ def test_simultaneous_first_sign_ins_of_one_person(deployment):
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from .conftest import query_of
+    from simulator.browser import answer_authorize
 
     a, b = deployment.gunicorn(), deployment.gunicorn()
     browsers, callbacks = [], []
     for i in range(8):
         browser = LiveBrowser((a, b)[i % 2].url, deployment.op)
         start = browser.http.get(browser.portal + "/oidc/authenticate/", params={"tenant": "globex"}, allow_redirects=False)
-        authorize = start.headers["Location"]
-        answer = browser.http.post(authorize.split("?")[0], data={**query_of(authorize), "pick": "tess.lead@globex.example"}, allow_redirects=False)
         browsers.append(browser)
-        callbacks.append(answer.headers["Location"])
+        callbacks.append(answer_authorize(start.headers["Location"], "tess.lead@globex.example", http=browser.http))
     barrier = threading.Barrier(len(browsers))
 
     def finish(i):

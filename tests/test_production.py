@@ -7,6 +7,7 @@ import subprocess
 import pytest
 import requests
 
+from simulator.browser import answer_authorize
 from simulator.demo import DEMO_CLIENT_SECRET
 
 from . import procs
@@ -57,9 +58,7 @@ def test_headers_cookies_and_static_files(tmp_path, op):
         # Starting a sign-in makes no session: the flow rides in its own encrypted cookie.
         assert "sessionid=" not in cookie
         assert "cxone_signin=" in cookie and "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-        authorize = start.headers["Location"]
-        answer = requests.post(authorize.split("?")[0], data={**query_of(authorize), "pick": AGENT}, allow_redirects=False)
-        callback_url = answer.headers["Location"].replace("https://", "http://", 1)
+        callback_url = answer_authorize(start.headers["Location"], AGENT).replace("https://", "http://", 1)
         flow_cookie = f"cxone_signin={start.cookies['cxone_signin']}"
         callback = requests.get(callback_url, headers={**https, "Cookie": flow_cookie}, allow_redirects=False)
         assert callback.status_code == 302 and callback.headers["Location"] == "/dashboard/", callback.text[:300]
@@ -90,15 +89,13 @@ def test_structured_logs_with_reason_codes_and_no_secrets(deployment):
     code_seen = []
     # A failed sign-in too: cancelled at CXone.
     start = browser.http.get(portal.url + "/oidc/authenticate/", params={"tenant": "acme"}, allow_redirects=False)
-    authorize = start.headers["Location"]
-    answer = browser.http.post(authorize.split("?")[0], data={**query_of(authorize), "action": "cancel"}, allow_redirects=False)
-    assert browser.http.get(answer.headers["Location"]).status_code == 400
+    cancelled = answer_authorize(start.headers["Location"], action="cancel", http=browser.http)
+    assert browser.http.get(cancelled).status_code == 400
     # And one whose code we know, to look for it in the logs.
     start = browser.http.get(portal.url + "/oidc/authenticate/", params={"tenant": "acme"}, allow_redirects=False)
-    authorize = start.headers["Location"]
-    answer = browser.http.post(authorize.split("?")[0], data={**query_of(authorize), "pick": "alex.agent@acme.example"}, allow_redirects=False)
-    code_seen.append(query_of(answer.headers["Location"])["code"])
-    browser.http.get(answer.headers["Location"], allow_redirects=False)
+    location = answer_authorize(start.headers["Location"], AGENT, http=browser.http)
+    code_seen.append(query_of(location)["code"])
+    browser.http.get(location, allow_redirects=False)
     session = browser.http.cookies.get("sessionid")
     logs = deployment.close()[0]
     events = []
@@ -117,9 +114,8 @@ def test_structured_logs_with_reason_codes_and_no_secrets(deployment):
 
 
 @pytest.mark.services
+@pytest.mark.skipif(not procs.using_postgres(), reason="needs DATABASE_URL=postgres://… (runs in the PostgreSQL + Redis pass)")
 def test_database_restart_between_requests(deployment):
-    if not procs.using_postgres():
-        pytest.skip("needs DATABASE_URL=postgres://… (runs in the PostgreSQL + Redis pass)")
     cluster = subprocess.run(["bash", "-c", "ls /etc/postgresql"], capture_output=True, text=True).stdout.split()
     if not cluster or not os.path.exists("/usr/bin/pg_ctlcluster"):
         procs.missing("pg_ctlcluster is not available to restart PostgreSQL")

@@ -219,12 +219,12 @@ def test_dashboard_shows_expiry_and_last_refresh(signed_in):
 
 @pytest.mark.django_db
 def test_stays_signed_in_across_real_refreshes_while_idle(browser):
-    """Real time, no clock tricks: 4-second tokens, idle gaps, three silent refreshes."""
+    """Real time, no clock tricks: 2-second tokens, idle gaps, three silent refreshes."""
     sim = browser.cxone.sim
-    sim.token_ttl, sim.ttl_jitter = 4, 0
+    sim.token_ttl, sim.ttl_jitter = 2, 0
     assert browser.sign_in().status_code == 302
     for n in range(1, 4):
-        time.sleep(2.3)  # past the margin (half of 4 s)
+        time.sleep(1.1)  # past the margin (half of 2 s)
         response = browser.client.get("/dashboard/")
         assert response.status_code == 200
         assert f'data-test="refresh-count">{n}<' in response.content.decode()

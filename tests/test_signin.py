@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.test import Client
 
 from accounts.flows import COOKIE, FlowJar
@@ -587,3 +588,39 @@ def test_untrusted_input_cannot_forge_log_lines_or_reason_codes(client, cxone, c
     assert all("\n" not in d and "\r" not in d for d in details)
     assert [r.reason for r in caplog.records if hasattr(r, "reason")] == ["tenant_unknown", "provider_error"]
     assert [r.detail for r in caplog.records if hasattr(r, "reason")][1] == "other"
+
+
+# --- cost of a sign-in, and accounts an admin switches off ---------------------------------
+
+@pytest.mark.django_db
+def test_a_steady_state_callback_stays_within_its_query_budget(browser):
+    browser.sign_in()  # warms the JWKS cache and creates the user
+    other = Browser(Client(), browser.cxone)
+    location = other.login_at_cxone(other.start(tenant="acme"), AGENT)
+    browser.cxone.sim.reset_calls()
+    with CaptureQueriesContext(connection) as queries:
+        response = other.callback(location)
+    assert response.status_code == 302 and response["Location"] == "/dashboard/"
+    control = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+    statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(control)]
+    assert len(statements) <= 8, "\n".join(statements)
+    assert browser.cxone.sim.count() == browser.cxone.sim.count("token") == 1  # the token call, nothing else
+
+
+@pytest.mark.django_db
+def test_starting_a_sign_in_writes_nothing_to_the_database(client, cxone):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/oidc/authenticate/", {"tenant": "acme"}).status_code == 302
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert writes == [] and "sessionid" not in client.cookies
+
+
+@pytest.mark.django_db
+def test_a_deactivated_user_is_signed_out_at_the_next_request(browser):
+    browser.sign_in()
+    assert browser.client.get("/dashboard/").status_code == 200
+    User.objects.update(is_active=False)
+    response = browser.client.get("/api/session/", HTTP_X_REQUESTED_WITH="XMLHttpRequest")
+    assert response.status_code == 401 and response.json()["reason"] == "user_inactive"
+    assert not TokenSession.objects.exists()
+    assert browser.client.get("/dashboard/").status_code == 302
