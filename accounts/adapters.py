@@ -32,7 +32,7 @@ def jwks_cache():
     )
 
 
-def validate_id_token(environment, token, *, nonce):
+def validate_id_token(environment, token, *, nonce, max_age=None):
     """Validate an id_token issued for this environment (sign-in and refresh alike)."""
     keys = jwks_cache()
     return id_tokens.validate_id_token(
@@ -42,6 +42,7 @@ def validate_id_token(environment, token, *, nonce):
         client_id=environment.client_id,
         nonce=nonce,
         leeway=settings.CXONE_CLOCK_SKEW,
+        max_age=max_age,
     )
 
 
@@ -53,8 +54,16 @@ def exchange_code(environment, *, code, redirect_uri, code_verifier):
         redirect_uri=redirect_uri,
         code_verifier=code_verifier,
         timeout=http.timeout(),
+        lifetime_range=lifetime_range(),
     )
 
 
 def refresh_tokens(environment, refresh_token):
-    return tokens.refresh(http.session(), client_for(environment), refresh_token=refresh_token, timeout=http.timeout())
+    return tokens.refresh(
+        http.session(), client_for(environment), refresh_token=refresh_token, timeout=http.timeout(),
+        lifetime_range=lifetime_range(),
+    )
+
+
+def lifetime_range():
+    return settings.CXONE_MIN_TOKEN_LIFETIME, settings.CXONE_MAX_TOKEN_LIFETIME

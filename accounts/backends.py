@@ -62,7 +62,7 @@ class CXoneOIDCBackend(OIDCAuthenticationBackend):
 
     def verify_token(self, token, **kwargs):
         """Every rule of OpenID Connect Core 3.1.3.7 against the environment's JWKS, not just the signature."""
-        return adapters.validate_id_token(self.flow.environment, token, nonce=kwargs.get("nonce"))
+        return adapters.validate_id_token(self.flow.environment, token, nonce=kwargs.get("nonce"), max_age=self.flow.max_age)
 
     def store_tokens(self, access_token, id_token):
         """Hands the tokens to the flow, never to the session: the view stores them encrypted."""

@@ -38,6 +38,7 @@ class Flow:
     tenant: Tenant | None
     next_url: str | None
     redirect_uri: str
+    max_age: int | None = None
     # Filled in by the backend's store_tokens hook once the code is exchanged and verified.
     tokens: TokenResponse | None = None
 
@@ -64,7 +65,7 @@ class FlowJar:
                 now = time.time()
                 self.flows = {s: f for s, f in data.items() if isinstance(f, dict) and now - f.get("at", 0) < FLOW_TTL}
 
-    def add(self, auth_request, environment, tenant, next_url, redirect_uri):
+    def add(self, auth_request, environment, tenant, next_url, redirect_uri, max_age=None):
         while len(self.flows) >= MAX_FLOWS:
             self.flows.pop(min(self.flows, key=lambda s: self.flows[s]["at"]))
         self.flows[auth_request.state] = {
@@ -74,6 +75,7 @@ class FlowJar:
             "tenant": tenant.pk if tenant else None,
             "next": next_url if next_url and len(next_url) <= MAX_NEXT else None,
             "redirect_uri": redirect_uri,
+            "max_age": max_age,
             "at": time.time(),
         }
         self.changed = True
@@ -101,6 +103,7 @@ class FlowJar:
             tenant=tenant,
             next_url=data["next"],
             redirect_uri=data["redirect_uri"],
+            max_age=data.get("max_age"),
         )
         return flow, None
 

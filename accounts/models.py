@@ -24,7 +24,8 @@ class CXoneIdentity(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cxone_identity")
     issuer = models.CharField(max_length=255)
     sub = models.CharField(max_length=255)
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="identities")
+    # Deleting a tenant deletes its identities and their users (accounts/signals.py).
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="identities")
     cxone_user_id = models.CharField("CXone userId", max_length=64, blank=True)
     agent_id = models.CharField("icAgentId", max_length=32, blank=True)
     business_unit_id = models.CharField("icBUId", max_length=32, blank=True)

@@ -138,16 +138,17 @@ class CXoneAuthenticateView(OIDCAuthenticationRequestView):
                 discovery.current(tenant)  # where the tenant's APIs live; sign-in works without it
             except discovery.DiscoveryError:
                 pass  # logged by discovery.refresh; the last good result (if any) stays
-        self.tenant = tenant
-        redirect_uri = request.build_absolute_uri(reverse("oidc_authentication_callback"))
+        self.tenant, self.environment = tenant, environment
+        # Each environment has its own redirect URI: an answer is accepted only at the one of
+        # the environment its state names (RFC 9700 4.4, mix-up defence).
+        redirect_uri = request.build_absolute_uri(environment.redirect_path)
+        params = self.get_extra_params(request)
         auth_request = build_authorization_request(
-            environment.authorization_endpoint,
-            client_id=environment.client_id,
-            redirect_uri=redirect_uri,
-            **self.get_extra_params(request),
+            environment.authorization_endpoint, client_id=environment.client_id, redirect_uri=redirect_uri, **params
         )
         jar = FlowJar(request)
-        jar.add(auth_request, environment, tenant, safe_next(request, request.GET.get("next")), redirect_uri)
+        next_url = safe_next(request, request.GET.get("next"))
+        jar.add(auth_request, environment, tenant, next_url, redirect_uri, max_age=params.get("max_age"))
         logger.info(
             "sign-in started",
             extra={"event": "sign_in", "outcome": "started", "tenant": tenant.slug if tenant else "", "environment_id": environment.pk},
@@ -169,16 +170,18 @@ class CXoneAuthenticateView(OIDCAuthenticationRequestView):
             params["max_age"] = max_age
         if request.GET.get("reauth") == "1":
             row = tokenstore.current(request) if request.user.is_authenticated else None
-            if row is not None:
+            # Only the environment that issued the id_token may see it.
+            if row is not None and row.tenant.environment_id == self.environment.pk:
                 params["id_token_hint"] = row.id_token
         return params
 
 
 @method_decorator(never_cache, name="dispatch")
 class CXoneCallbackView(OIDCAuthenticationCallbackView):
-    """GET /oidc/callback/: CXone's answer. Accepted only for the flow its state names."""
+    """GET /oidc/callback/<environment>/: CXone's answer, accepted only for the flow its
+    state names and only at that flow's environment's redirect URI."""
 
-    def get(self, request):
+    def get(self, request, environment_id=None):
         """As the library's, but the flow comes from the sign-in cookie, and every failure
         carries a reason; the answer always carries the cookie without the spent state."""
         jar = FlowJar(request)
@@ -187,6 +190,8 @@ class CXoneCallbackView(OIDCAuthenticationCallbackView):
         try:
             if self.flow is None:
                 raise InvalidRequest(problem)
+            if environment_id != self.flow.environment.pk:
+                raise InvalidRequest(Reason.CALLBACK_MISMATCH, str(environment_id))
             self.check_answer(request)
             self.user = auth.authenticate(request=request, flow=self.flow)
             if self.user is None or not self.user.is_active:
@@ -204,6 +209,8 @@ class CXoneCallbackView(OIDCAuthenticationCallbackView):
                 raise ProviderError(Reason.SIGN_IN_CANCELLED)
             raise ProviderError(Reason.PROVIDER_ERROR, error if error in PROVIDER_ERRORS else "other")
         issuer = request.GET.get("iss")
+        if issuer is None and self.flow.environment.endpoint("authorization_response_iss_parameter_supported") is True:
+            raise InvalidRequest(Reason.ISSUER_MISSING)
         if issuer is not None and issuer != self.flow.environment.issuer:
             raise InvalidRequest(Reason.ISSUER_MISMATCH)
         code = request.GET.get("code", "")

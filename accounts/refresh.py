@@ -94,7 +94,12 @@ def refresh_if_due(pk):
             .update(lease_until=now + timedelta(seconds=lease_seconds), lease_owner=owner)
         )
         if claimed:
-            return _refresh(row, owner)
+            try:
+                return _refresh(row, owner)
+            except BaseException:
+                # Whatever went wrong, the lease goes with it: the next request may try again.
+                TokenSession.objects.filter(pk=pk, lease_owner=owner).update(lease_until=None, lease_owner="")
+                raise
         if valid:
             return Outcome(row, "in_flight")
         if time.monotonic() > deadline:

@@ -124,10 +124,16 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- CXone --------------------------------------------------------------------------------
 CXONE_ALLOW_HTTP_ISSUERS = env.bool("CXONE_ALLOW_HTTP_ISSUERS", default=False)
+# Discovered endpoints must be on the issuer's host or under its parent domain (CXone: under
+# niceincontact.com); these domains are allowed besides.
+CXONE_ALLOWED_ENDPOINT_DOMAINS = env.list("CXONE_ALLOWED_ENDPOINT_DOMAINS", default=[])
 CXONE_HTTP_TIMEOUT = env.float("CXONE_HTTP_TIMEOUT", default=10.0)
 CXONE_CLOCK_SKEW = env.int("CXONE_CLOCK_SKEW", default=300)
 CXONE_DISCOVERY_TTL = env.int("CXONE_DISCOVERY_TTL", default=86400)
 CXONE_REFRESH_MARGIN = env.int("CXONE_REFRESH_MARGIN", default=300)
+# An access token lifetime (`expires_in`) outside this range is refused as invalid.
+CXONE_MIN_TOKEN_LIFETIME = env.int("CXONE_MIN_TOKEN_LIFETIME", default=60)
+CXONE_MAX_TOKEN_LIFETIME = env.int("CXONE_MAX_TOKEN_LIFETIME", default=86400)
 CXONE_JWKS_TTL = env.int("CXONE_JWKS_TTL", default=3600)
 # An unknown `kid` re-fetches the JWKS at most once per this many seconds per environment.
 CXONE_JWKS_MIN_REFETCH_INTERVAL = env.int("CXONE_JWKS_MIN_REFETCH_INTERVAL", default=60)

@@ -67,7 +67,9 @@ class SimTenant:
                 return user
         return None
 
-    def cxone_configuration(self):
+    def cxone_configuration(self, issuer):
+        """Like CXone's, except api_endpoint: the simulator serves the APIs on its own origin,
+        under the issuer, where the portal's rule for discovered endpoints allows them."""
         return {
             "private": self.private,
             "area": self.area,
@@ -77,7 +79,7 @@ class SimTenant:
             "uhDomain": "nice-incontact.com",
             "ui_endpoint": f"https://{self.area}.nice-incontact.com",
             "auth_endpoint": f"https://{self.area}.nice-incontact.com",
-            "api_endpoint": f"https://api-{self.area}.{self.domain}",
+            "api_endpoint": f"{issuer}/api-{self.area}",
             "tenantId": self.tenant_id,
         }
 
@@ -126,6 +128,7 @@ class CXoneSimulator:
         # CXone's userinfo has no e-mail; stock mozilla-django-oidc needs one (benchmarks only).
         self.userinfo_email = False
         self.faults = {}
+        self.body_hooks = {}
         self.id_token_hook = None
         self.discovery_overrides = {}
         self.calls = []
@@ -207,6 +210,12 @@ class CXoneSimulator:
             self.calls.append(call)
         if endpoint in SERVER_TO_SERVER and self.latency:
             time.sleep(self.latency)
+        hook = self.body_hooks.get(endpoint)
+        if hook is not None:
+            return self._rewritten(environ, start_response, endpoint, method, params, call, hook)
+        return self._answer(environ, start_response, endpoint, method, params, call)
+
+    def _answer(self, environ, start_response, endpoint, method, params, call):
         fault = self.faults.get(endpoint)
         if fault is not None:
             status, body = fault
@@ -217,6 +226,20 @@ class CXoneSimulator:
             return self._respond(
                 start_response, exc.status, {"error": exc.error, "error_description": exc.description}
             )
+
+    def _rewritten(self, environ, start_response, endpoint, method, params, call, hook):
+        """The answer as usual, its body passed through a test's hook (bytes in; bytes, or an
+        iterable of chunks sent without a length, out): a hostile OP's answers."""
+        captured = {}
+        body = b"".join(self._answer(environ, lambda status, headers: captured.update(status=status, headers=headers),
+                                     endpoint, method, params, call))
+        body = hook(body)
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        if isinstance(body, bytes):
+            headers.append(("Content-Length", str(len(body))))
+            body = [body]
+        start_response(captured["status"], headers)
+        return body
 
     def _respond(self, start_response, status, body, content_type=None, headers=()):
         if isinstance(body, (dict, list)):
@@ -268,7 +291,7 @@ class CXoneSimulator:
         tenant = self.tenants.get(params.get("tenantId", "").lower())
         if tenant is None:
             raise OAuthError("tenant_not_found", "Unknown tenantId.", 404)
-        return self._respond(start_response, 200, tenant.cxone_configuration())
+        return self._respond(start_response, 200, tenant.cxone_configuration(self.issuer))
 
     def _jwks(self, environ, start_response, method, params, call):
         return self._respond(start_response, 200, {"keys": [k.jwk for k in self.keys]})

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from cxone_portal import http
 from cxone_portal.reasons import Reason
+from cxone_portal.untrusted import UntrustedBodyError, read_json
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,8 @@ def _is_loopback(host):
 
 def check_url(url, what="issuer"):
     """https, or http on a loopback host when CXONE_ALLOW_HTTP_ISSUERS is on."""
+    if not isinstance(url, str) or len(url) > 2000:
+        raise DiscoveryError(Reason.DISCOVERY_BAD_URL, f"The {what} is not a URL.")
     try:
         parts = urlsplit(url)
         host = parts.hostname
@@ -85,21 +88,54 @@ def check_url(url, what="issuer"):
     raise DiscoveryError(Reason.DISCOVERY_BAD_URL, f"The {what} {url!r} is not an https URL.")
 
 
+def _site_of(host):
+    """The domain an issuer's endpoints may live under: its parent domain (CXone:
+    cxone.niceincontact.com -> niceincontact.com), or the host itself for an address."""
+    if _is_loopback(host) or _is_address(host):
+        return host
+    labels = host.split(".")
+    return ".".join(labels[1:]) if len(labels) >= 3 else host
+
+
+def _is_address(host):
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def check_endpoint(issuer, url, what):
+    """An endpoint the portal sends codes, tokens or users to: a valid URL on the issuer's
+    host or under its parent domain (or a domain in CXONE_ALLOWED_ENDPOINT_DOMAINS)."""
+    check_url(url, what=what)
+    issuer_host, host = urlsplit(issuer).hostname, urlsplit(url).hostname
+    if host == issuer_host:
+        return
+    domains = [_site_of(issuer_host), *settings.CXONE_ALLOWED_ENDPOINT_DOMAINS]
+    if not _is_address(host) and any(host == d or host.endswith("." + d) for d in domains if d and not _is_address(d)):
+        return
+    raise DiscoveryError(
+        Reason.DISCOVERY_FOREIGN_ENDPOINT,
+        f"The {what} {url[:200]} is not on {issuer_host} or under {_site_of(issuer_host)}.",
+    )
+
+
 def _get_json(url, *, params=None, not_found_reason=None, not_found_message=None):
     try:
-        response = http.get(url, params=params)
+        with http.get(url, params=params, stream=True) as response:
+            status = response.status_code
+            document = read_json(response, timeout=http.timeout()) if status == 200 else None
     except requests.Timeout:
         raise DiscoveryError(Reason.DISCOVERY_TIMEOUT, f"{url} did not answer within {http.timeout():g} s.")
     except requests.RequestException:
         raise DiscoveryError(Reason.DISCOVERY_UNREACHABLE, f"{url} could not be reached.")
-    if response.status_code in (400, 404) and not_found_message:
+    except UntrustedBodyError as exc:
+        raise DiscoveryError(Reason.DISCOVERY_BAD_JSON, f"{url} did not return usable JSON ({exc}).")
+    if status in (400, 404) and not_found_message:
         raise DiscoveryError(not_found_reason, not_found_message)
-    if response.status_code != 200:
-        raise DiscoveryError(Reason.DISCOVERY_HTTP_ERROR, f"{url} answered HTTP {response.status_code}.")
-    try:
-        document = response.json()
-    except ValueError:
-        raise DiscoveryError(Reason.DISCOVERY_BAD_JSON, f"{url} did not return JSON.")
+    if status != 200:
+        raise DiscoveryError(Reason.DISCOVERY_HTTP_ERROR, f"{url} answered HTTP {status}.")
     if not isinstance(document, dict):
         raise DiscoveryError(Reason.DISCOVERY_BAD_JSON, f"{url} did not return a JSON object.")
     return document
@@ -119,10 +155,13 @@ def fetch_openid_configuration(issuer):
         value = document.get(name)
         if not isinstance(value, str) or not value:
             raise DiscoveryError(Reason.DISCOVERY_BAD_DOCUMENT, f"The discovery document has no {name}.")
-        check_url(value, what=name)
-    end_session = document.get("end_session_endpoint")
-    if end_session is not None:
-        check_url(end_session, what="end_session_endpoint")
+        check_endpoint(issuer, value, name)
+    for name in ("end_session_endpoint", "userinfo_endpoint"):
+        if document.get(name) is not None:
+            check_endpoint(issuer, document[name], name)
+    iss_parameter = document.get("authorization_response_iss_parameter_supported", False)
+    if not isinstance(iss_parameter, bool):
+        raise DiscoveryError(Reason.DISCOVERY_BAD_DOCUMENT, "authorization_response_iss_parameter_supported is not a boolean.")
     algs = document.get("id_token_signing_alg_values_supported")
     if isinstance(algs, list) and "RS256" not in algs:
         raise DiscoveryError(Reason.DISCOVERY_BAD_DOCUMENT, "The issuer does not sign id_tokens with RS256.")
@@ -142,8 +181,12 @@ def fetch_cxone_configuration(issuer, tenant_id):
     answered = str(document.get("tenantId") or tenant_id)
     if answered.lower() != tenant_id.lower() or not document.get("api_endpoint"):
         raise DiscoveryError(Reason.DISCOVERY_TENANT_UNKNOWN, f"CXone does not know tenant {tenant_id} at {issuer}.")
-    check_url(document["api_endpoint"], what="api_endpoint")
-    return {k: document[k] for k in CXONE_FIELDS if k in document}
+    kept = {k: document[k] for k in CXONE_FIELDS if k in document}
+    if not all(isinstance(v, bool) or (isinstance(v, str) and len(v) <= 255) for v in kept.values()):
+        raise DiscoveryError(Reason.DISCOVERY_BAD_DOCUMENT, "The tenant's discovery document holds values that are not short strings.")
+    # The user's access token goes to api_endpoint: it must be CXone's, like the token endpoint.
+    check_endpoint(issuer, kept["api_endpoint"], "api_endpoint")
+    return kept
 
 
 # --- Cached, persisted results ------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from django.core.validators import RegexValidator
 from django.db import models
+from django.urls import reverse
 
 from cxone_portal.fields import EncryptedTextField
 
@@ -57,6 +58,15 @@ class Environment(Discovered):
 
     def endpoint(self, name):
         return (self.openid_configuration or {}).get(name) or None
+
+    @property
+    def redirect_path(self):
+        """The redirect URI's path to register with NICE for this environment (its own)."""
+        return reverse("oidc_environment_callback", args=[self.pk])
+
+    @property
+    def post_logout_redirect_path(self):
+        return reverse("signed_out")
 
     authorization_endpoint = property(lambda self: self.endpoint("authorization_endpoint"))
     token_endpoint = property(lambda self: self.endpoint("token_endpoint"))

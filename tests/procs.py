@@ -33,6 +33,7 @@ def portal_env(database_url, **extra):
             "SESSION_COOKIE_SECURE": "0",
             "CSRF_COOKIE_SECURE": "0",
             "LOG_FORMAT": "json",
+            "CXONE_MIN_TOKEN_LIFETIME": "1",
         }
     )
     env.update({k: str(v) for k, v in extra.items()})

@@ -7,6 +7,7 @@ os.environ.setdefault("CXONE_ALLOW_HTTP_ISSUERS", "1")
 os.environ.setdefault("FIELD_ENCRYPTION_KEY", TEST_FIELD_KEY)
 os.environ.setdefault("LOG_FORMAT", "text")
 os.environ.setdefault("CXONE_HTTP_TIMEOUT", "5")
+os.environ.setdefault("CXONE_MIN_TOKEN_LIFETIME", "1")  # the tests use tokens of a few seconds
 
 from cxone_portal.settings import *  # noqa: E402,F401,F403
 

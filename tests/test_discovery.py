@@ -30,7 +30,7 @@ def test_openid_configuration_success(op):
 
 def test_cxone_configuration_success(op):
     document = fetch_cxone_configuration(op.issuer, uuid.UUID(ACME))
-    assert document["api_endpoint"] == "https://api-na1.niceincontact.com"
+    assert document["api_endpoint"] == op.issuer + "/api-na1"
     assert document["area"] == "na1" and document["tenantId"] == ACME
 
 

@@ -44,7 +44,7 @@ def snapshot():
 @pytest.mark.django_db
 def test_register_stores_both_discoveries_and_prints_api_base(op, capsys):
     lines = register(op, capsys, **{"auth-method": "client_secret_post", "supervisor-roles": "Manager, Team Lead"})
-    assert lines[-1] == "https://api-na1.niceincontact.com"
+    assert lines[-1] == op.issuer + "/api-na1"
     environment = Environment.objects.get()
     tenant = Tenant.objects.get()
     assert environment.openid_configuration["issuer"] == op.issuer
@@ -134,7 +134,7 @@ def test_command_line_exit_codes_messages_and_secret_at_rest(op, tmp_path):
 
     ok = procs.manage(env, "register_tenant", *args(op, **{"client-secret": "-"}), stdin=DEMO_CLIENT_SECRET + "\n")
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.strip().splitlines()[-1] == "https://api-na1.niceincontact.com"
+    assert ok.stdout.strip().splitlines()[-1] == op.issuer + "/api-na1"
 
     bad = procs.manage(env, "register_tenant", *args(op, **{"tenant-id": str(uuid.uuid4()), "slug": "x"}))
     assert bad.returncode != 0

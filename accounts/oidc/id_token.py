@@ -1,5 +1,6 @@
 """id_token validation: OpenID Connect Core 3.1.3.7 at sign-in, 12.2 on refresh."""
 import hmac
+import time
 
 import jwt
 
@@ -40,10 +41,11 @@ def unverified_header(token):
     return header
 
 
-def validate_id_token(token, *, signing_key, issuer, client_id, nonce, leeway):
+def validate_id_token(token, *, signing_key, issuer, client_id, nonce, leeway, max_age=None, now=None):
     """Verify signature and claims; returns the claims. `signing_key(header)` finds the key.
 
-    `nonce=None` skips the nonce rule (refreshed id_tokens need not carry one).
+    `nonce=None` skips the nonce rule (refreshed id_tokens need not carry one); a `max_age`
+    the authorization request sent makes `auth_time` required and bounded (3.1.3.7 #11).
     """
     header = unverified_header(token)
     key = signing_key(header)
@@ -73,7 +75,18 @@ def validate_id_token(token, *, signing_key, issuer, client_id, nonce, leeway):
             raise InvalidIdToken(Reason.ID_TOKEN_NONCE)
     if not claims.get("tenantId"):
         raise InvalidIdToken(Reason.ID_TOKEN_TENANT_MISSING)
+    if max_age is not None:
+        check_auth_time(claims.get("auth_time"), max_age, leeway, time.time() if now is None else now)
     return claims
+
+
+def check_auth_time(auth_time, max_age, leeway, now):
+    if isinstance(auth_time, bool) or not isinstance(auth_time, (int, float)):
+        raise InvalidIdToken(Reason.ID_TOKEN_AUTH_TIME, "missing")
+    if now - auth_time > max_age + leeway:
+        raise InvalidIdToken(Reason.ID_TOKEN_AUTH_TIME, "older than max_age")
+    if auth_time > now + leeway:
+        raise InvalidIdToken(Reason.ID_TOKEN_AUTH_TIME, "in the future")
 
 
 def check_refreshed_claims(original, refreshed):

@@ -13,12 +13,14 @@ import jwt
 import requests
 
 from cxone_portal.reasons import Reason
+from cxone_portal.untrusted import UntrustedBodyError, read_json
 
 from .errors import InvalidIdToken, UpstreamError
 
 logger = logging.getLogger(__name__)
 
 STALE_FACTOR = 24
+MAX_KEYS = 50
 
 
 class JWKSCache:
@@ -34,13 +36,15 @@ class JWKSCache:
 
     def _fetch(self, jwks_uri):
         try:
-            response = self.session.get(jwks_uri, timeout=self.timeout, allow_redirects=False)
-            response.raise_for_status()
-            keys = response.json()["keys"]
-            if not isinstance(keys, list):
-                raise ValueError("keys is not a list")
-        except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
-            raise UpstreamError(Reason.JWKS_UNAVAILABLE, type(exc).__name__)
+            with self.session.get(jwks_uri, timeout=self.timeout, allow_redirects=False, stream=True) as response:
+                if response.status_code != 200:
+                    raise ValueError(f"HTTP {response.status_code}")
+                document = read_json(response, timeout=self.timeout)
+        except (requests.RequestException, UntrustedBodyError, ValueError) as exc:
+            raise UpstreamError(Reason.JWKS_UNAVAILABLE, str(exc)[:80] if isinstance(exc, ValueError) else type(exc).__name__)
+        keys = document.get("keys") if isinstance(document, dict) else None
+        if not isinstance(keys, list) or len(keys) > MAX_KEYS:
+            raise UpstreamError(Reason.JWKS_UNAVAILABLE, "no list of keys")
         entry = {"keys": [k for k in keys if isinstance(k, dict)], "fetched_at": time.time()}
         self.cache.set(self._key(jwks_uri), entry, self.ttl * STALE_FACTOR)
         return entry
@@ -81,5 +85,5 @@ def _match(keys, header):
         return None
     try:
         return jwt.PyJWK(candidates[0], algorithm="RS256")
-    except jwt.PyJWTError:
+    except (jwt.PyJWTError, ValueError, TypeError, KeyError):
         return None

@@ -82,3 +82,12 @@ def test_ambiguous_or_unfit_keys_match_nothing(keys):
     for kid in ("k1", "dup"):
         with pytest.raises(InvalidIdToken):
             cache.signing_key(canned.url + "/jwks", {"kid": kid})
+
+
+def test_a_nested_or_huge_jwks_is_refused(keys):
+    cache, canned, first = keys
+    for body in (b'{"keys": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", b'{"keys": [' + b'{"kty": "RSA"},' * 60 + b"{}]}"):
+        canned.answer(body=body)
+        with pytest.raises(UpstreamError) as caught:
+            cache._fetch(canned.url + "/jwks")
+        assert caught.value.reason == Reason.JWKS_UNAVAILABLE

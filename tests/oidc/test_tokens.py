@@ -105,3 +105,86 @@ def test_timeout_and_unreachable(canned, http):
 def test_unverified_claims_of_junk_are_empty():
     assert tokens.unverified_claims("not a jwt") == {}
     assert tokens.unverified_claims(jwt.encode({"role": {"legacyId": "Agent"}}, "k" * 32))["role"]["legacyId"] == "Agent"
+
+
+# --- a hostile token endpoint ----------------------------------------------------------------
+
+def huge_body(megabytes):
+    yield b'{"access_token": "'
+    chunk = b"A" * (1 << 20)
+    for _ in range(megabytes):
+        yield chunk
+    yield b'"}'
+
+
+@pytest.mark.parametrize("body, problem", [
+    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    (b'{"access_token": "at", "expires_in": Infinity}', "not JSON"),
+    (b'{"access_token": "at", "expires_in": NaN}', "not JSON"),
+    (b"\xff\xfe\x00junk", "not JSON"),
+])
+def test_json_that_is_not_plain_data_is_refused(canned, http, body, problem):
+    canned.answer(body=body)
+    with pytest.raises(UpstreamError) as caught:
+        tokens.refresh(http, client(canned.url), refresh_token="rt", timeout=5)
+    assert caught.value.reason == Reason.TOKEN_RESPONSE_INVALID and caught.value.detail == problem
+
+
+def test_a_300_mb_answer_is_cut_off_after_256_kb(canned, http):
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    canned.answer(body=huge_body(300))
+    with pytest.raises(UpstreamError) as caught:
+        tokens.refresh(http, client(canned.url), refresh_token="rt", timeout=5)
+    assert caught.value.detail == "too large"
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000  # KiB: no 300 MB read
+
+
+def test_a_declared_length_over_the_cap_is_refused_unread(canned, http):
+    canned.answer(body=b"{" + b" " * 300_000 + b"}")
+    with pytest.raises(UpstreamError) as caught:
+        tokens.refresh(http, client(canned.url), refresh_token="rt", timeout=5)
+    assert caught.value.detail == "too large"
+
+
+def test_a_slow_drip_stops_at_the_timeout(canned, http):
+    import time
+
+    def drip():
+        for _ in range(20):
+            time.sleep(0.2)
+            yield b" "
+    canned.answer(body=drip())
+    started = time.monotonic()
+    with pytest.raises(UpstreamError):
+        tokens.refresh(http, client(canned.url), refresh_token="rt", timeout=0.5)
+    assert time.monotonic() - started < 1.5
+
+
+@pytest.mark.parametrize("expires_in", [0, -1, 59, 86401, 10**12, 1e308, "3600", True, None, [3600]])
+def test_expires_in_outside_the_sane_range_is_refused(canned, http, expires_in):
+    canned.answer(body=json.dumps({**GOOD, "expires_in": expires_in}).encode())
+    with pytest.raises(UpstreamError) as caught:
+        tokens.refresh(http, client(canned.url), refresh_token="rt", timeout=5)
+    assert caught.value.reason == Reason.TOKEN_RESPONSE_INVALID and caught.value.detail == "expires_in out of range"
+
+
+@pytest.mark.parametrize("expires_in, kept", [(60, 60), (3600, 3600), (86400, 86400), (3599.0, 3599)])
+def test_expires_in_inside_the_range_is_kept(canned, http, expires_in, kept):
+    canned.answer(body=json.dumps({**GOOD, "expires_in": expires_in}).encode())
+    assert tokens.refresh(http, client(canned.url), refresh_token="rt", timeout=5).expires_in == kept
+
+
+def test_missing_expires_in_is_an_hour_and_tokens_must_be_strings(canned, http):
+    canned.answer(body=json.dumps({k: v for k, v in GOOD.items() if k != "expires_in"}).encode())
+    assert tokens.refresh(http, client(canned.url), refresh_token="rt", timeout=5).expires_in == 3600
+    canned.answer(body=json.dumps({**GOOD, "refresh_token": {"nested": 1}}).encode())
+    with pytest.raises(UpstreamError):
+        tokens.refresh(http, client(canned.url), refresh_token="rt", timeout=5)
+
+
+def test_token_values_never_appear_in_a_repr():
+    response = tokens.TokenResponse("ACCESS", 3600, "REFRESH", "IDTOKEN", 0.0)
+    shown = repr(response) + repr(client("https://op"))
+    assert "ACCESS" not in shown and "REFRESH" not in shown and "IDTOKEN" not in shown and "s&cret" not in shown

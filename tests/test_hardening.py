@@ -1,0 +1,215 @@
+"""Issue 10: what an attacker and a hostile OpenID Provider found, each fixed at its root.
+Every test here failed before its fix."""
+import time
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from accounts.models import CXoneIdentity, TokenSession
+from simulator.server import RunningSimulator
+from tenants import discovery
+from tenants.models import Environment, Tenant
+
+from .conftest import AGENT, Browser, query_of, register
+from .test_signin import failed, nothing_created
+
+User = get_user_model()
+
+
+# --- mix-up (RFC 9207, RFC 9700 4.4) --------------------------------------------------------
+
+@pytest.fixture
+def two_environments(cxone):
+    """The honest simulator, and a second OP registered as another environment (an attacker's)."""
+    attacker = RunningSimulator()
+    environment = Environment.objects.create(name="Other", issuer=attacker.issuer, client_id="cxone-portal-demo",
+                                             client_secret="demo-client-secret-for-the-simulator-only")
+    discovery.refresh(environment, keep_stale=False)
+    yield cxone, attacker, environment
+    attacker.stop()
+
+
+@pytest.mark.django_db
+def test_each_environment_has_its_own_redirect_uri(two_environments):
+    cxone, attacker, other = two_environments
+    browser = Browser(Client(), cxone)
+    honest = query_of(browser.start(tenant="acme"))["redirect_uri"]
+    hostile = query_of(browser.start(environment=str(other.pk)))["redirect_uri"]
+    assert urlsplit(honest).path == f"/oidc/callback/{cxone.environment.pk}/"
+    assert urlsplit(hostile).path == f"/oidc/callback/{other.pk}/" and honest != hostile
+
+
+@pytest.mark.django_db
+def test_an_answer_is_refused_at_another_environments_callback(two_environments):
+    """The attack: a sign-in started at the attacker's environment is bounced to the honest OP;
+    its code comes back to the honest OP's redirect URI, never to the attacker's flow."""
+    cxone, attacker, other = two_environments
+    browser = Browser(Client(), cxone)
+    hostile_state = query_of(browser.start(environment=str(other.pk)))["state"]
+    honest_answer = browser.login_at_cxone(browser.start(tenant="acme"), AGENT)
+    code = query_of(honest_answer)["code"]
+    forged = f"/oidc/callback/{cxone.environment.pk}/?code={code}&state={hostile_state}"
+    failed(browser.client.get(forged), 400, "callback_mismatch")
+    assert attacker.simulator.count("token") == 0 and cxone.sim.count("token") == 0
+    assert nothing_created()
+
+
+@pytest.mark.django_db
+def test_the_bare_callback_accepts_no_sign_in(browser):
+    location = browser.login_at_cxone(browser.start(tenant="acme"), AGENT)
+    failed(browser.client.get("/oidc/callback/?" + location.split("?", 1)[1]), 400, "callback_mismatch")
+
+
+@pytest.mark.django_db
+def test_iss_is_required_when_discovery_advertises_it(browser):
+    browser.cxone.environment.openid_configuration["authorization_response_iss_parameter_supported"] = True
+    browser.cxone.environment.save()
+    location = browser.login_at_cxone(browser.start(tenant="acme"), AGENT)
+    failed(browser.callback(location), 400, "issuer_missing")
+    location = browser.login_at_cxone(browser.start(tenant="acme"), AGENT)
+    from urllib.parse import quote
+    assert browser.callback(location + "&iss=" + quote(browser.cxone.op.issuer, safe="")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_reauth_sends_the_id_token_only_to_its_own_environment(two_environments):
+    cxone, attacker, other = two_environments
+    browser = Browser(Client(), cxone)
+    browser.sign_in()
+    assert "id_token_hint" in query_of(browser.start(tenant="acme", reauth="1"))
+    assert "id_token_hint" not in query_of(browser.start(environment=str(other.pk), reauth="1"))
+
+
+@pytest.mark.django_db
+def test_max_age_requires_a_recent_auth_time(browser):
+    browser.cxone.sim.id_token_hook = lambda claims, headers, key: claims.pop("auth_time", None)
+    failed(browser.callback(browser.login_at_cxone(browser.start(tenant="acme", max_age="60"), AGENT)), 400, "id_token_auth_time")
+    browser.cxone.sim.id_token_hook = lambda claims, headers, key: claims.update(auth_time=int(time.time()) - 1000)
+    failed(browser.callback(browser.login_at_cxone(browser.start(tenant="acme", max_age="60"), AGENT)), 400, "id_token_auth_time")
+    browser.cxone.sim.id_token_hook = None
+    assert browser.callback(browser.login_at_cxone(browser.start(tenant="acme", max_age="60"), AGENT)).status_code == 302
+
+
+# --- sessions that outlive a decision to end them ---------------------------------------------
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("switch_off", ["user", "tenant", "environment"])
+def test_deactivating_ends_sessions_at_the_next_request_and_deletes_refresh_tokens(browser, switch_off):
+    browser.sign_in()
+    assert TokenSession.objects.count() == 1
+    target = {"user": lambda: User.objects.get(), "tenant": lambda: Tenant.objects.get(slug="acme"),
+              "environment": lambda: Environment.objects.get()}[switch_off]()
+    target.is_active = False
+    target.save()
+    assert not TokenSession.objects.exists()  # no refresh token outlives the decision
+    xhr = browser.client.get("/api/session/", HTTP_X_REQUESTED_WITH="XMLHttpRequest")
+    assert xhr.status_code == 401
+    assert browser.client.get("/dashboard/").status_code == 302
+    assert browser.cxone.sim.count("token", grant_type="refresh_token") == 0
+
+
+@pytest.mark.django_db
+def test_deleting_a_used_tenant_removes_its_identities_users_and_sessions(browser):
+    browser.sign_in()
+    Tenant.objects.get(slug="acme").delete()
+    assert not (CXoneIdentity.objects.exists() or User.objects.exists() or TokenSession.objects.exists())
+    assert browser.client.get("/dashboard/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_signing_in_again_replaces_the_token_row(browser):
+    browser.sign_in()
+    first = TokenSession.objects.get()
+    browser.sign_in(tenant="globex", username="gus.agent@globex.example")
+    assert list(TokenSession.objects.all()) != [first] and TokenSession.objects.count() == 1
+    browser.sign_in()
+    assert TokenSession.objects.count() == 1
+
+
+# --- unbounded input from an OpenID Provider ------------------------------------------------
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("expires_in", ["Infinity", "1e308", "1000000000000", "1000000000", "-5", '"3600"', "0", "true", "null"])
+def test_a_refresh_with_an_absurd_expires_in_is_refused_and_releases_its_lease(browser, expires_in, settings):
+    from .test_refresh import XHR, age
+
+    settings.CXONE_MIN_TOKEN_LIFETIME = 60
+    browser.sign_in()
+    sim = browser.cxone.sim
+    sim.body_hooks["token"] = lambda body: body.replace(b'"expires_in": ', b'"expires_in": ' + expires_in.encode() + b', "x": ', 1)
+    age(browser.client, 30)
+    started = time.monotonic()
+    response = browser.client.get("/api/session/", **XHR)
+    assert response.status_code == 200  # the token is still valid: the portal keeps it
+    row = TokenSession.objects.get()
+    assert row.lease_owner == "" and row.lease_until is None and row.failures == 1
+    assert time.monotonic() - started < 5
+    assert sim.count("token", grant_type="refresh_token") == 1
+
+
+NESTED = b"[" * 100_000 + b"]" * 100_000
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("endpoint", ["openid-configuration", "cxone-configuration"])
+def test_refresh_discovery_all_reports_a_nested_document_without_a_traceback(cxone, endpoint, capsys):
+    from django.core.management import CommandError, call_command
+
+    cxone.sim.body_hooks[endpoint] = lambda body: b'{"issuer": ' + NESTED + b"}"
+    with pytest.raises(CommandError, match="discovery call"):
+        call_command("refresh_discovery", "--all")
+    err = capsys.readouterr().err
+    assert "discovery_bad_json" in err and "Traceback" not in err
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name, url", [
+    ("token_endpoint", "https://evil.example/token"),
+    ("jwks_uri", "http://10.0.0.1/jwks"),
+    ("end_session_endpoint", "http://127.0.0.2/logout"),
+    ("userinfo_endpoint", 42),
+])
+def test_discovered_endpoints_must_be_on_the_issuers_site(op, name, url):
+    from tenants.discovery import DiscoveryError, fetch_openid_configuration
+
+    op.simulator.discovery_overrides = {name: url}
+    with pytest.raises(DiscoveryError) as caught:
+        fetch_openid_configuration(op.issuer)
+    assert caught.value.reason in ("discovery_foreign_endpoint", "discovery_bad_url", "discovery_insecure_url")
+
+
+def test_the_issuers_parent_domain_and_allowed_domains(settings):
+    from tenants.discovery import DiscoveryError, check_endpoint
+
+    issuer = "https://cxone.niceincontact.com"
+    for ok in ("https://cxone.niceincontact.com/auth/token", "https://api-na1.niceincontact.com", "https://niceincontact.com/x"):
+        check_endpoint(issuer, ok, "endpoint")
+    for bad in ("https://niceincontact.com.evil.example/x", "https://evilniceincontact.com/x", "https://10.1.2.3/x"):
+        with pytest.raises(DiscoveryError):
+            check_endpoint(issuer, bad, "endpoint")
+    settings.CXONE_ALLOWED_ENDPOINT_DOMAINS = ["nice-incontact.com"]
+    check_endpoint(issuer, "https://api-na1.nice-incontact.com", "endpoint")
+
+
+@pytest.mark.django_db
+def test_a_tenant_whose_api_endpoint_is_elsewhere_is_refused(op):
+    from tenants.discovery import DiscoveryError, fetch_cxone_configuration
+
+    op.simulator.body_hooks["cxone-configuration"] = lambda body: body.replace(op.issuer.encode(), b"https://evil.example")
+    with pytest.raises(DiscoveryError) as caught:
+        fetch_cxone_configuration(op.issuer, "11e9a3c2-5b7d-4f0e-9a61-3c0d8e2f4a10")
+    assert caught.value.reason == "discovery_foreign_endpoint"
+
+
+@pytest.mark.django_db
+def test_a_huge_token_response_at_sign_in_is_a_readable_502(browser):
+    def huge(body):
+        yield b'{"access_token": "'
+        for _ in range(300):
+            yield b"A" * (1 << 20)
+        yield b'"}'
+    browser.cxone.sim.body_hooks["token"] = huge
+    failed(browser.sign_in(), 502, "token_response_invalid")
+    assert nothing_created()
