@@ -14,7 +14,7 @@ Every failure ends in `signin_failed`: a readable page (or JSON), a reason in th
 """
 import logging
 import re
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.contrib import auth, messages
@@ -25,12 +25,14 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.module_loading import import_string
 from django.views import View
 from django.views.decorators.cache import never_cache
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView, OIDCLogoutView
 
+from cxone_portal import crypto, ratelimit
 from cxone_portal.reasons import Reason
-from cxone_portal.web import failure, json_error, loggable, safe_next, wants_json
+from cxone_portal.web import failure, json_error, loggable, public_reason, safe_next, wants_json
 from tenants import discovery
 from tenants.models import Environment, Tenant
 
@@ -66,6 +68,7 @@ def ascii_number(value):
 def signin_failed(request, error, tenant=None):
     """The one way a sign-in ends badly: a logged reason, a readable page or JSON, no 500."""
     status, message = failure(error.reason)
+    shown = public_reason(error.reason)
     logger.warning(
         "sign-in failed",
         extra={
@@ -81,8 +84,8 @@ def signin_failed(request, error, tenant=None):
     if tenant is not None:
         retry_url = reverse("oidc_authentication_init") + "?" + urlencode({"tenant": tenant.slug})
     if wants_json(request):
-        return json_error("sign_in_failed", reason=error.reason, message=message, status=status, login_url=retry_url)
-    context = {"message": message, "reason": error.reason, "retry_url": retry_url, "request_id": getattr(request, "request_id", "")}
+        return json_error("sign_in_failed", reason=shown, message=message, status=status, login_url=retry_url)
+    context = {"message": message, "reason": shown, "retry_url": retry_url, "request_id": getattr(request, "request_id", "")}
     return render(request, "accounts/signin_failed.html", context, status=status)
 
 
@@ -98,6 +101,13 @@ class CXoneAuthenticateView(OIDCAuthenticationRequestView):
         """As the library's, but per environment and tenant, with PKCE always, and the flow
         kept in an encrypted cookie instead of the session (no database write before sign-in)."""
         tenant = None
+        allowed, retry_after = ratelimit.allow(
+            "signin", ratelimit.client_address(request), ratelimit.parse_rate(settings.CXONE_SIGNIN_RATE_LIMIT)
+        )
+        if not allowed:
+            response = signin_failed(request, InvalidRequest(Reason.SIGN_IN_RATE_LIMITED))
+            response["Retry-After"] = str(retry_after)
+            return response
         try:
             tenant, environment = self.target(request)
             if environment is None:
@@ -112,13 +122,14 @@ class CXoneAuthenticateView(OIDCAuthenticationRequestView):
         if slug:
             # Only a possible slug reaches the database (PostgreSQL refuses NUL, for one).
             valid = len(slug) <= 64 and slug_re.match(slug)
-            tenant = Tenant.objects.select_related("environment").filter(slug=slug).first() if valid else None
+            tenants = Tenant.objects.select_related("environment").defer("environment__client_secret")
+            tenant = tenants.filter(slug=slug).first() if valid else None
             if tenant is None:
                 raise InvalidRequest(Reason.TENANT_UNKNOWN, slug)
             if not tenant.is_active or not tenant.environment.is_active:
                 raise InvalidRequest(Reason.TENANT_INACTIVE, slug)
             return tenant, tenant.environment
-        environments = Environment.objects.filter(is_active=True)
+        environments = Environment.objects.filter(is_active=True).defer("client_secret")
         picked = request.GET.get("environment")
         if picked is not None:
             pk = ascii_number(picked)
@@ -186,8 +197,9 @@ class CXoneCallbackView(OIDCAuthenticationCallbackView):
         carries a reason; the answer always carries the cookie without the spent state."""
         jar = FlowJar(request)
         state = request.GET.get("state")
-        self.flow, problem = jar.pop(state) if state else (None, Reason.STATE_MISSING)
+        self.flow = None
         try:
+            self.flow, problem = jar.pop(state) if state else (None, Reason.STATE_MISSING)
             if self.flow is None:
                 raise InvalidRequest(problem)
             if environment_id != self.flow.environment.pk:
@@ -197,6 +209,9 @@ class CXoneCallbackView(OIDCAuthenticationCallbackView):
             if self.user is None or not self.user.is_active:
                 raise InvalidRequest(Reason.USER_INACTIVE)
             response = self.login_success()
+        except crypto.InvalidToken:
+            self.failure = SignInError(Reason.ENCRYPTION_KEY_MISMATCH)
+            response = self.login_failure()
         except SignInError as exc:
             self.failure = exc
             response = self.login_failure()
@@ -277,3 +292,22 @@ def _end_session_endpoint(environment):
 @method_decorator(never_cache, name="dispatch")
 class CXoneLogoutView(OIDCLogoutView):
     """POST /oidc/logout/: the library's logout; OIDC_OP_LOGOUT_URL_METHOD adds CXone's part."""
+
+    # Longer URLs fail at proxies (nginx's default header buffers hold 8 KB) and at Django's
+    # redirect limit: a large id_token_hint goes in a form body instead.
+    MAX_REDIRECT_URL = 8000
+
+    def post(self, request):
+        """As the library's, but an end_session URL too long to redirect to (a large id_token)
+        is sent as an auto-submitted POST form, which RP-Initiated Logout allows."""
+        logout_url = self.redirect_url
+        if request.user.is_authenticated:
+            logout_from_op = self.get_settings("OIDC_OP_LOGOUT_URL_METHOD", "")
+            if logout_from_op:
+                logout_url = import_string(logout_from_op)(request)
+            auth.logout(request)
+        if len(logout_url) <= self.MAX_REDIRECT_URL:
+            return HttpResponseRedirect(logout_url)
+        action, _, query = logout_url.partition("?")
+        fields = parse_qsl(query, keep_blank_values=True)
+        return render(request, "accounts/logout_post.html", {"action": action, "fields": fields})

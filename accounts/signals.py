@@ -1,13 +1,21 @@
 """When an admin switches off a user, a tenant or an environment, or deletes a tenant, no
 refresh token outlives the decision: the token rows go at once, and the sessions end at
 their next request (the backend's get_user no longer returns the user)."""
+import logging
+
 from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
 from django.db.models.signals import post_save, pre_delete
 from django.dispatch import receiver
+
+from cxone_portal import ratelimit
+from cxone_portal.web import loggable
 
 from tenants.models import Environment, Tenant
 
 from .models import TokenSession
+
+logger = logging.getLogger("accounts.admin")
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="cxone-user-deactivated")
@@ -35,3 +43,18 @@ def tenant_deleted(sender, instance, **kwargs):
     from django.contrib.auth import get_user_model
 
     get_user_model().objects.filter(cxone_identity__tenant=instance).delete()
+
+
+@receiver(user_login_failed, dispatch_uid="cxone-admin-login-failed")
+def admin_login_failed(sender, credentials, request=None, **kwargs):
+    """Every failed password login (the admin's) is one log line: who and from where, never
+    the password (Django passes the credentials with it already masked, and only the
+    username is read here). CXone sign-ins fail with reasons of their own, not through here."""
+    username = credentials.get("username")
+    if username is None or request is None:
+        return
+    logger.warning(
+        "admin sign-in failed",
+        extra={"event": "admin_sign_in", "outcome": "failed", "username": loggable(username, 150),
+               "client": ratelimit.client_address(request)},
+    )

@@ -26,7 +26,9 @@ logger = logging.getLogger("accounts.signin")
 @method_decorator(never_cache, name="dispatch")
 class LoginView(View):
     def get(self, request):
-        environments = list(Environment.objects.filter(is_active=True).order_by("name", "issuer"))
+        # Names only: a public page reads no secret (and works whatever the encryption key).
+        rows = Environment.objects.filter(is_active=True).order_by("name", "pk").values_list("pk", "name")
+        environments = [(pk, name or f"CXone environment {n}") for n, (pk, name) in enumerate(rows, 1)]
         context = {
             "next": safe_next(request, request.GET.get("next")) or "",
             "environments": environments if len(environments) > 1 else [],

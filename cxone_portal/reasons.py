@@ -12,6 +12,7 @@ from enum import StrEnum
 class Reason(StrEnum):
     # --- the browser's request to start or finish a sign-in -----------------------------
     BAD_PARAMETER = "bad_parameter"
+    SIGN_IN_RATE_LIMITED = "sign_in_rate_limited"
     TENANT_UNKNOWN = "tenant_unknown"
     TENANT_INACTIVE = "tenant_inactive"
     STATE_MISSING = "state_missing"
@@ -26,6 +27,7 @@ class Reason(StrEnum):
     PROVIDER_ERROR = "provider_error"
     USER_INACTIVE = "user_inactive"
     # --- CXone's token endpoint, keys and discovery, seen from a sign-in or refresh -------
+    ENCRYPTION_KEY_MISMATCH = "encryption_key_mismatch"
     TOKEN_REJECTED = "token_rejected"
     TOKEN_ENDPOINT_ERROR = "token_endpoint_error"
     TOKEN_ENDPOINT_UNREACHABLE = "token_endpoint_unreachable"

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "mozilla_django_oidc",
+    "axes",
     "cxone_portal",
     "tenants",
     "accounts",
@@ -52,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.TokenRefreshMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cxone_portal.urls"
@@ -106,6 +108,7 @@ CSRF_COOKIE_HTTPONLY = True
 
 # --- Authentication -----------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
     "accounts.backends.CXoneOIDCBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -114,6 +117,19 @@ LOGIN_REDIRECT_URL = "/dashboard/"
 LOGOUT_REDIRECT_URL = "/signed-out/"
 # mozilla-django-oidc's logout calls this to build the OP's logout URL (end_session).
 OIDC_OP_LOGOUT_URL_METHOD = "accounts.oidc_views.end_session_url"
+
+# django-axes: the admin's password login locks a username at one address after
+# ADMIN_LOGIN_FAILURE_LIMIT failures (an office's admins share one address, so the pair is
+# locked, not the address); every failure is logged without the password. Unlock:
+# `manage.py axes_reset_ip_username <address> <username>` (docs/deploy.md).
+AXES_ONLY_ADMIN_SITE = True
+AXES_HANDLER = "cxone_portal.axes.AdminOnlyAxesHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("ADMIN_LOGIN_COOLOFF_HOURS", default=0.25)
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "cxone_portal.ratelimit.client_address"
+AXES_LOCKOUT_TEMPLATE = "admin_locked.html"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -124,6 +140,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- CXone --------------------------------------------------------------------------------
 CXONE_ALLOW_HTTP_ISSUERS = env.bool("CXONE_ALLOW_HTTP_ISSUERS", default=False)
+# Sign-in starts per client address (count/s|m|h|d); empty turns the limit off.
+CXONE_SIGNIN_RATE_LIMIT = env.str("CXONE_SIGNIN_RATE_LIMIT", default="600/m")
+# The header the TLS proxy puts the browser's address in (e.g. X-Real-IP); empty: REMOTE_ADDR.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 # Discovered endpoints must be on the issuer's host or under its parent domain (CXone: under
 # niceincontact.com); these domains are allowed besides.
 CXONE_ALLOWED_ENDPOINT_DOMAINS = env.list("CXONE_ALLOWED_ENDPOINT_DOMAINS", default=[])

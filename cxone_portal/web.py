@@ -66,6 +66,7 @@ SESSION_ENDED = "Your CXone session ended. Please sign in again."
 
 FAILURES = {
     Reason.BAD_PARAMETER: (400, "The sign-in link is not valid. " + _RETRY),
+    Reason.SIGN_IN_RATE_LIMITED: (429, "Too many sign-ins from your network right now. Please wait a minute and try again."),
     Reason.TENANT_UNKNOWN: (400, "No organization with that ID can sign in here."),
     Reason.TENANT_INACTIVE: (400, "No organization with that ID can sign in here."),
     Reason.STATE_MISSING: (400, "This sign-in link has expired or was already used. " + _RETRY),
@@ -86,12 +87,22 @@ FAILURES = {
     Reason.TOKEN_RESPONSE_INVALID: (502, _CXONE_DOWN),
     Reason.JWKS_UNAVAILABLE: (502, _CXONE_DOWN),
     Reason.DISCOVERY_FAILED: (502, _CXONE_DOWN),
+    Reason.ENCRYPTION_KEY_MISMATCH: (503, "The portal cannot read its stored CXone credentials. Please tell your portal administrator."),
     Reason.TENANT_NOT_REGISTERED: (400, "Your CXone tenant is not registered with this portal."),
     Reason.TENANT_MISMATCH: (400, "CXone signed you in to a different tenant than the one you chose."),
     Reason.NOT_SIGNED_IN: (401, "Please sign in."),
 }
 # Every id_token rule reads the same to a person; the reason code tells them apart.
 FAILURES.update({reason: (400, _UNVERIFIED) for reason in Reason if reason.value.startswith("id_token_")})
+
+
+# What an anonymous visitor may learn: whether an organization ID exists and is switched off
+# is the admin's business (the log keeps the true reason).
+_PUBLIC = {Reason.TENANT_INACTIVE: Reason.TENANT_UNKNOWN}
+
+
+def public_reason(reason):
+    return _PUBLIC.get(reason, reason)
 
 
 def failure(reason):

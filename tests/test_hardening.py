@@ -213,3 +213,110 @@ def test_a_huge_token_response_at_sign_in_is_a_readable_502(browser):
     browser.cxone.sim.body_hooks["token"] = huge
     failed(browser.sign_in(), 502, "token_response_invalid")
     assert nothing_created()
+
+
+@pytest.mark.django_db
+def test_a_large_id_token_still_reaches_end_session_by_a_posted_form(browser):
+    import html
+    import re
+
+    browser.cxone.sim.id_token_hook = lambda claims, headers, key: claims.update(padding="x" * 20_000)
+    browser.sign_in()
+    response = browser.client.post("/oidc/logout/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-autosubmit' in page and "/static/js/autosubmit.js" in page and "<script>" not in page
+    action = html.unescape(re.search(r'action="([^"]+)"', page).group(1))
+    fields = {html.unescape(n): html.unescape(v) for n, v in re.findall(r'name="([^"]+)" value="([^"]*)"', page)}
+    assert action == browser.cxone.environment.end_session_endpoint
+    assert len(fields["id_token_hint"]) > 20_000 and fields["post_logout_redirect_uri"].endswith("/signed-out/")
+    answer = browser.http.post(action, data=fields, allow_redirects=False)
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("http://testserver/signed-out/?state=")
+    assert browser.cxone.sim.count("logout", hint_valid=True) == 1
+    assert browser.client.get("/dashboard/").status_code == 302
+
+
+# --- bad input from anonymous visitors -------------------------------------------------------
+
+@pytest.mark.django_db
+def test_sign_in_starts_are_rate_limited_per_address_with_a_readable_429(cxone, settings):
+    settings.CXONE_SIGNIN_RATE_LIMIT = "3/m"
+    office, elsewhere = Client(REMOTE_ADDR="203.0.113.7"), Client(REMOTE_ADDR="198.51.100.9")
+    assert [office.get("/oidc/authenticate/", {"tenant": "acme"}).status_code for _ in range(3)] == [302] * 3
+    limited = office.get("/oidc/authenticate/", {"tenant": "acme"})
+    failed(limited, 429, "sign_in_rate_limited")
+    assert 0 < int(limited["Retry-After"]) <= 60
+    assert elsewhere.get("/oidc/authenticate/", {"tenant": "acme"}).status_code == 302
+    xhr = office.get("/oidc/authenticate/", {"tenant": "acme"}, HTTP_X_REQUESTED_WITH="XMLHttpRequest")
+    assert xhr.status_code == 429 and xhr.json()["reason"] == "sign_in_rate_limited"
+
+
+@pytest.mark.django_db
+def test_a_morning_shift_behind_one_nat_address_never_meets_the_default_limit(cxone):
+    shift = Client(REMOTE_ADDR="203.0.113.7")
+    assert all(shift.get("/oidc/authenticate/", {"tenant": "acme"}).status_code == 302 for _ in range(400))
+
+
+@pytest.mark.django_db
+def test_the_proxy_header_names_the_client_when_configured(cxone, settings):
+    settings.CXONE_SIGNIN_RATE_LIMIT, settings.CLIENT_IP_HEADER = "1/m", "X-Real-IP"
+    proxy = Client(REMOTE_ADDR="10.0.0.2")
+    assert proxy.get("/oidc/authenticate/", {"tenant": "acme"}, HTTP_X_REAL_IP="203.0.113.7").status_code == 302
+    assert proxy.get("/oidc/authenticate/", {"tenant": "acme"}, HTTP_X_REAL_IP="198.51.100.9").status_code == 302
+    assert proxy.get("/oidc/authenticate/", {"tenant": "acme"}, HTTP_X_REAL_IP="203.0.113.7").status_code == 429
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("params", [{"environment": "²"}, {"environment": "-1"}, {"environment": "9" * 30},
+                                    {"tenant": "acme", "max_age": "²"}, {"tenant": "acme", "max_age": "1e3"}])
+def test_unicode_digits_and_junk_numbers_are_a_clear_400(cxone, client, params):
+    failed(client.get("/oidc/authenticate/", params), 400, "bad_parameter")
+
+
+@pytest.mark.django_db
+def test_admin_login_locks_a_username_at_one_address_logs_every_failure_and_unlocks(settings, caplog):
+    import logging
+
+    from django.core.management import call_command
+
+    User.objects.create_superuser("root", password="right-password-123")
+    office, colleague = Client(REMOTE_ADDR="203.0.113.7"), Client(REMOTE_ADDR="203.0.113.7")
+    with caplog.at_level(logging.INFO):
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            office.post("/admin/login/", {"username": "root", "password": "wrong-password"})
+        locked = office.post("/admin/login/", {"username": "root", "password": "right-password-123"})
+    assert locked.status_code == 429 and "locked" in locked.content.decode()
+    failures = [r for r in caplog.records if getattr(r, "event", "") == "admin_sign_in" and r.username == "root"]
+    assert len(failures) >= settings.AXES_FAILURE_LIMIT
+    assert not any("wrong-password" in r.getMessage() or "right-password" in r.getMessage() for r in caplog.records)
+    # Another admin at the same office address is not locked out.
+    User.objects.create_superuser("other", password="other-password-123")
+    assert colleague.post("/admin/login/", {"username": "other", "password": "other-password-123"}).status_code == 302
+    call_command("axes_reset_ip_username", "203.0.113.7", "root")
+    assert office.post("/admin/login/", {"username": "root", "password": "right-password-123"}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_cxone_sign_in_is_not_subject_to_the_admin_lockout(browser, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT + 2):
+        browser.client.get("/oidc/callback/", {"code": "x", "state": "forged"})
+    assert browser.sign_in().status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_sign_in_page_never_shows_an_issuer_or_client_id(cxone, client):
+    Environment.objects.create(issuer="https://cxone-gov.niceincontact.com", client_id="secret-client-id-42", client_secret="y")
+    page = client.get("/login/").content.decode()
+    assert "secret-client-id-42" not in page and "cxone-gov.niceincontact.com" not in page
+    assert "Simulator" in page and "CXone environment 1" in page
+
+
+@pytest.mark.django_db
+def test_a_wrong_encryption_key_leaves_the_public_pages_working(browser, settings):
+    from cryptography.fernet import Fernet
+
+    settings.FIELD_ENCRYPTION_KEY = [Fernet.generate_key().decode()]
+    assert browser.client.get("/login/").status_code == 200
+    location = browser.login_at_cxone(browser.start(tenant="acme"), AGENT)
+    failed(browser.callback(location), 503, "encryption_key_mismatch")
+    assert browser.client.get("/oidc/authenticate/", {"environment": str(browser.cxone.environment.pk)}).status_code == 302
