@@ -14,6 +14,11 @@ max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 0))
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 proxy_allow_ips = forwarded_allow_ips
 
+# gunicorn's control socket (gunicornc) defaults to one path per user, which two instances
+# started by the same user would share: off unless a path of this instance's own is given.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
+
 # The callback URL carries the authorization code, so the access log never prints a query
 # string: %(U)s is the path alone (not %(r)s, not %(q)s).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")

@@ -11,7 +11,7 @@ takes it out, and every callback answer carries the cookie without it.
 import base64
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
@@ -31,9 +31,9 @@ FLOW_TTL = 15 * 60
 
 @dataclass
 class Flow:
-    state: str
-    nonce: str
-    code_verifier: str
+    state: str = field(repr=False)
+    nonce: str = field(repr=False)
+    code_verifier: str = field(repr=False)
     environment: Environment
     tenant: Tenant | None
     next_url: str | None

@@ -32,6 +32,7 @@ def _keys():
         return keys
     if not settings.DEBUG:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set when DEBUG is off.")
+    # DEBUG only: a key derived from SECRET_KEY, public when that is the built-in one (cxone.W001).
     digest = hashlib.sha256(b"cxone-portal-field-encryption:" + settings.SECRET_KEY.encode()).digest()
     return (base64.urlsafe_b64encode(digest).decode(),)
 

@@ -16,17 +16,23 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
-_DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production-0123456789"
+# Public (it is in this file): anything derived from it is known to everyone, so it is used
+# only with DEBUG on, and system check cxone.W001 says so at start-up.
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production-0123456789"
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = _DEV_SECRET_KEY
+    SECRET_KEY = DEV_SECRET_KEY
 
+# The portal's public origin (https://portal.example.com): register_tenant prints the redirect
+# URIs to register with NICE from it. The admin shows them from the request.
+PORTAL_URL = env.str("PORTAL_URL", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    "cxone_portal.apps.PortalConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -36,7 +42,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "mozilla_django_oidc",
     "axes",
-    "cxone_portal",
     "tenants",
     "accounts",
 ]
@@ -207,6 +212,9 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 
+# Error reports (the DEBUG page too) mask secrets by name, key and shape (cxone_portal/debug.py).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "cxone_portal.debug.SecretsReporterFilter"
+
 # --- Logging ------------------------------------------------------------------------------
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
@@ -232,5 +240,8 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "INFO"},
         "django.request": {"level": "ERROR"},
+        # axes' start-up and per-login INFO lines are noise; its warnings stay. The portal logs
+        # each failed admin login itself (event=admin_sign_in).
+        "axes": {"level": "WARNING"},
     },
 }

@@ -1,7 +1,10 @@
 """Serve the simulator beside the portal in one dev server, under CXONE_SIMULATOR_PREFIX."""
-from django.conf import settings
+from urllib.parse import urlsplit
 
-from .demo import demo_client, demo_tenants
+from django.conf import settings
+from django.urls import reverse
+
+from .demo import DEMO_CLIENT_ID, demo_client, demo_tenants
 from .provider import CXoneSimulator
 
 
@@ -16,11 +19,29 @@ class SimulatorDispatcher:
         return self.portal(environ, start_response)
 
 
+def _origin():
+    parts = urlsplit(settings.CXONE_SIMULATOR_ISSUER)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def registered_redirect_uris():
+    """Like CXone, the simulator sends codes only to the redirect URIs its client registered:
+    those of the environments registered for it in this portal, on the portal's own origin."""
+    from tenants.models import Environment
+
+    environments = Environment.objects.filter(issuer=settings.CXONE_SIMULATOR_ISSUER, client_id=DEMO_CLIENT_ID)
+    return [_origin() + reverse("oidc_environment_callback", args=[pk]) for pk in environments.values_list("pk", flat=True)]
+
+
+def registered_post_logout_redirect_uris():
+    return [_origin() + reverse("signed_out")]
+
+
 def mount(portal_app):
     simulator = CXoneSimulator(
         settings.CXONE_SIMULATOR_ISSUER,
         demo_tenants(),
-        [demo_client()],
+        [demo_client(registered_redirect_uris, registered_post_logout_redirect_uris)],
         token_ttl=settings.CXONE_SIMULATOR_TOKEN_TTL,
     )
     return SimulatorDispatcher(portal_app, simulator, settings.CXONE_SIMULATOR_PREFIX)

@@ -92,6 +92,20 @@ class SimClient:
     redirect_uris: list = None
     post_logout_redirect_uris: list = None
 
+    @staticmethod
+    def _allows(registered, uri):
+        """Exact match against the registered URIs (a list, or a callable that returns one,
+        for registrations that change while the simulator runs); None accepts any."""
+        if registered is None:
+            return bool(uri)
+        return uri in (registered() if callable(registered) else registered)
+
+    def allows_redirect(self, uri):
+        return self._allows(self.redirect_uris, uri)
+
+    def allows_post_logout_redirect(self, uri):
+        return self._allows(self.post_logout_redirect_uris, uri)
+
 
 class OAuthError(Exception):
     def __init__(self, error, description, status=400):
@@ -228,13 +242,20 @@ class CXoneSimulator:
             )
 
     def _rewritten(self, environ, start_response, endpoint, method, params, call, hook):
-        """The answer as usual, its body passed through a test's hook (bytes in; bytes, or an
-        iterable of chunks sent without a length, out): a hostile OP's answers."""
+        """The answer as usual, its body passed through a test's hook (bytes in; bytes, an
+        iterable of chunks sent without a length, or either with extra headers as a tuple,
+        out): a hostile OP's answers."""
         captured = {}
         body = b"".join(self._answer(environ, lambda status, headers: captured.update(status=status, headers=headers),
                                      endpoint, method, params, call))
         body = hook(body)
         headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        if isinstance(body, tuple):  # (body, extra headers): a lying Content-Length, an encoding
+            body, extra = body
+            headers += list(extra.items())
+            if "Content-Length" in extra:
+                start_response(captured["status"], headers)
+                return [body] if isinstance(body, bytes) else body
         if isinstance(body, bytes):
             headers.append(("Content-Length", str(len(body))))
             body = [body]
@@ -311,7 +332,7 @@ class CXoneSimulator:
         if client is None:
             raise ValueError("Unknown client_id.")
         redirect_uri = params.get("redirect_uri", "")
-        if not redirect_uri or (client.redirect_uris is not None and redirect_uri not in client.redirect_uris):
+        if not redirect_uri or not client.allows_redirect(redirect_uri):
             raise ValueError("redirect_uri is not registered for this client.")
         if params.get("response_type") != "code":
             raise OAuthError("unsupported_response_type", "Only response_type=code is supported.")
@@ -601,10 +622,7 @@ class CXoneSimulator:
         target = params.get("post_logout_redirect_uri")
         if target:
             client = self.clients.get(hinted.get("aud")) if hinted else None
-            allowed = client is not None and (
-                client.post_logout_redirect_uris is None or target in client.post_logout_redirect_uris
-            )
-            if allowed:
+            if client is not None and client.allows_post_logout_redirect(target):
                 answer = {"state": params["state"]} if "state" in params else {}
                 sep = "&" if "?" in target else "?"
                 return self._redirect(start_response, target + (sep + urlencode(answer) if answer else ""))

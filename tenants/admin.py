@@ -44,6 +44,18 @@ class EnvironmentAdmin(DiscoveryColumns, admin.ModelAdmin):
     list_display = ["__str__", "issuer", "client_id", "token_auth_method", "is_active", "discovery_status", "discovery_age"]
     readonly_fields = ["openid_configuration", "discovered_at", "discovery_error"]
     actions = [run_discovery]
+    change_form_template = "admin/tenants/environment/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Shows the redirect URIs to paste into NICE's registration, on the admin's own origin."""
+        environment = self.get_object(request, object_id)
+        if environment is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "redirect_uri": request.build_absolute_uri(environment.redirect_path),
+                "post_logout_redirect_uri": request.build_absolute_uri(environment.post_logout_redirect_path),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Tenant)

@@ -39,7 +39,10 @@ class Environment(Discovered):
     token_auth_method = models.CharField(
         max_length=32, choices=TokenAuthMethod.choices, default=TokenAuthMethod.CLIENT_SECRET_BASIC
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(
+        default=True,
+        help_text="Untick to switch this registration off: its users' sessions end at their next request.",
+    )
 
     # The issuer's /.well-known/openid-configuration, as last fetched successfully.
     openid_configuration = models.JSONField(null=True, blank=True, editable=False)
@@ -81,7 +84,13 @@ class Tenant(Discovered):
     tenant_id = models.UUIDField("CXone tenantId")
     name = models.CharField("display name", max_length=150)
     slug = models.SlugField(max_length=64, unique=True)
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(
+        "active",
+        default=True,
+        help_text="Untick to retire the tenant: its users are signed out at their next request and cannot "
+        "sign in; their identities stay for the record. Deleting the tenant instead removes its CXone "
+        "identities and their portal users and sessions.",
+    )
     supervisor_roles = models.CharField(
         max_length=500,
         default="Manager,Administrator",

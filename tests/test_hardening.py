@@ -320,3 +320,96 @@ def test_a_wrong_encryption_key_leaves_the_public_pages_working(browser, setting
     location = browser.login_at_cxone(browser.start(tenant="acme"), AGENT)
     failed(browser.callback(location), 503, "encryption_key_mismatch")
     assert browser.client.get("/oidc/authenticate/", {"environment": str(browser.cxone.environment.pk)}).status_code == 302
+
+
+# --- DEBUG mode and the simulator ---------------------------------------------------------
+
+@pytest.mark.django_db
+def test_the_debug_error_page_masks_secrets_and_tokens(browser, settings, monkeypatch):
+    import sys
+
+    from django.test import RequestFactory
+    from django.views.debug import ExceptionReporter
+
+    from accounts import tokenstore
+    from simulator.demo import DEMO_CLIENT_SECRET
+
+    settings.DEBUG = True
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(tokenstore, "start", broken)
+    location = browser.login_at_cxone(browser.start(tenant="acme"), AGENT)
+    browser.client.raise_request_exception = True
+    with pytest.raises(RuntimeError) as caught:
+        browser.callback(location)
+    refresh_tokens = list(browser.cxone.sim._refresh_tokens)
+    assert refresh_tokens
+    html = ExceptionReporter(RequestFactory().get("/oidc/callback/1/"), RuntimeError, caught.value, caught.tb).get_traceback_html()
+    assert "boom" in html and "login_success" in html  # the frames are there
+    for secret in [DEMO_CLIENT_SECRET, *refresh_tokens]:
+        assert secret not in html, secret
+    import re
+    assert not re.search(r"eyJ[\w-]{8,}\.[\w-]{8,}", html)  # no JWT: access, id or client assertion
+    assert "FIELD_ENCRYPTION_KEY" in html and settings.FIELD_ENCRYPTION_KEY[0] not in html
+
+
+@pytest.mark.django_db
+def test_the_mounted_simulator_sends_codes_only_to_registered_redirect_uris(settings):
+    from django.test import RequestFactory
+
+    from simulator.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+    from simulator.mount import mount
+
+    settings.CXONE_SIMULATOR_ISSUER = "http://testserver/cxone-sim"
+    environment = Environment.objects.create(issuer=settings.CXONE_SIMULATOR_ISSUER, client_id=DEMO_CLIENT_ID,
+                                             client_secret=DEMO_CLIENT_SECRET)
+    app = mount(lambda environ, start_response: [b"portal"])
+
+    def authorize(redirect_uri):
+        params = {"client_id": DEMO_CLIENT_ID, "redirect_uri": redirect_uri, "response_type": "code",
+                  "scope": "openid", "state": "s", "username": AGENT}
+        from urllib.parse import urlencode
+        request = RequestFactory().post("/cxone-sim/auth/authorize", urlencode(params),
+                                        content_type="application/x-www-form-urlencoded")
+        seen = {}
+        body = b"".join(app(request.environ, lambda status, headers: seen.update(status=status, headers=dict(headers))))
+        return seen["status"], seen["headers"].get("Location", ""), body
+
+    for evil in ("https://evil.example/steal", "http://testserver/oidc/callback/", "http://testserver/oidc/callback/999/"):
+        assert authorize(evil)[0].startswith("400"), evil
+    status, location, _ = authorize(f"http://testserver/oidc/callback/{environment.pk}/")
+    assert status.startswith("302") and "code=" in location
+
+
+def test_a_public_encryption_key_is_refused_without_debug_and_named_with_it(settings):
+    from cxone_portal.checks import encryption_key_is_not_public
+
+    settings.FIELD_ENCRYPTION_KEY, settings.SECRET_KEY = [], settings.DEV_SECRET_KEY
+    settings.DEBUG = True
+    assert [m.id for m in encryption_key_is_not_public(None)] == ["cxone.W001"]
+    settings.DEBUG = False
+    assert [m.id for m in encryption_key_is_not_public(None)] == ["cxone.E002"]
+    from django.core.exceptions import ImproperlyConfigured
+
+    from cxone_portal import crypto
+    with pytest.raises(ImproperlyConfigured):
+        crypto.encrypt("client secret")
+    settings.FIELD_ENCRYPTION_KEY = ["5yJf3H6mYlq2Lw8cS1kq0rHq7Zb4y6vU8n0tQ2pXw9E="]
+    assert encryption_key_is_not_public(None) == []
+
+
+@pytest.mark.django_db
+def test_the_admin_and_register_tenant_show_each_environments_redirect_uris(admin_client, cxone, op, capsys):
+    from django.core.management import call_command
+
+    from simulator.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+
+    pk = cxone.environment.pk
+    page = admin_client.get(f"/admin/tenants/environment/{pk}/change/").content.decode()
+    assert f"http://testserver/oidc/callback/{pk}/" in page and "http://testserver/signed-out/" in page
+    call_command("register_tenant", "--issuer", op.issuer, "--client-id", DEMO_CLIENT_ID, "--client-secret", DEMO_CLIENT_SECRET,
+                 "--tenant-id", "11e9a3c2-5b7d-4f0e-9a61-3c0d8e2f4a10", "--name", "Acme Support", "--slug", "acme",
+                 "--portal-url", "https://portal.example.com")
+    out = capsys.readouterr().out
+    assert f"https://portal.example.com/oidc/callback/{pk}/" in out and "https://portal.example.com/signed-out/" in out

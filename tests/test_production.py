@@ -163,3 +163,20 @@ def test_text_logs_escape_line_breaks_from_requests():
     line = TextFormatter("%(message)s%(fields)s").format(record)
     assert "\n" not in line and "\r" not in line
     assert "Bad Request: /x\\nINFO forged" in line and "detail=a\\r\\nb" in line
+
+
+def test_each_gunicorn_instance_has_its_own_control_socket_or_none(tmp_path, op):
+    """Two instances started by one user must not share gunicorn's per-user control socket."""
+    home = tmp_path / "home"
+    home.mkdir()
+    deployed = procs.Deployment(tmp_path, op, HOME=str(home), XDG_RUNTIME_DIR="")
+    try:
+        deployed.gunicorn()
+        deployed.gunicorn()
+        assert not (home / ".gunicorn").exists()  # off by default
+        own = tmp_path / "portal-a.ctl"
+        deployed.env["GUNICORN_CONTROL_SOCKET"] = str(own)
+        deployed.gunicorn()
+        assert own.exists()
+    finally:
+        deployed.close()

@@ -83,7 +83,7 @@ def _post(session, client, form, timeout, lifetime_range):
             stream=True,
         )
         with response:
-            status = response.status_code
+            status, problem = response.status_code, None
             try:
                 body = read_json(response, timeout=timeout)
             except UntrustedBodyError as exc:
@@ -97,7 +97,7 @@ def _post(session, client, form, timeout, lifetime_range):
         raise TokenRejected(Reason.TOKEN_REJECTED, error if isinstance(error, str) and _OAUTH_ERROR.match(error) else "unknown")
     if status != 200:
         raise UpstreamError(Reason.TOKEN_ENDPOINT_ERROR, f"HTTP {status}")
-    if body is None:
+    if problem is not None:
         raise UpstreamError(Reason.TOKEN_RESPONSE_INVALID, problem)
     return _token_response(body, lifetime_range)
 

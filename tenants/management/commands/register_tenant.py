@@ -1,6 +1,7 @@
 import sys
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_slug
@@ -28,6 +29,8 @@ class Command(BaseCommand):
         parser.add_argument("--auth-method", default=TokenAuthMethod.CLIENT_SECRET_BASIC, choices=TokenAuthMethod.values)
         parser.add_argument("--supervisor-roles", default="Manager,Administrator")
         parser.add_argument("--inactive", action="store_true", help="Register the tenant but do not let it sign in yet.")
+        parser.add_argument("--portal-url", default=None,
+                            help="The portal's public https origin, for the URIs to paste into NICE's form (default: PORTAL_URL).")
 
     def handle(self, *args, **o):
         secret = sys.stdin.readline().strip() if o["client_secret"] == "-" else o["client_secret"].strip()
@@ -76,5 +79,9 @@ class Command(BaseCommand):
             tenant.save()
         discovery.forget(environment)
         discovery.forget(tenant)
-        self.stdout.write(f"Registered {tenant.name} ({tenant.slug}) at {issuer}; API base URL:")
+        origin = (o["portal_url"] or settings.PORTAL_URL or "https://<your portal>").rstrip("/")
+        self.stdout.write(f"Registered {tenant.name} ({tenant.slug}) at {issuer}. In NICE's registration of {o['client_id']}:")
+        self.stdout.write(f"  redirect URI:             {origin}{environment.redirect_path}")
+        self.stdout.write(f"  post-logout redirect URI: {origin}{environment.post_logout_redirect_path}")
+        self.stdout.write("API base URL:")
         self.stdout.write(tenant.api_base_url)
