@@ -189,10 +189,10 @@ class CXoneAuthenticateView(OIDCAuthenticationRequestView):
 
 @method_decorator(never_cache, name="dispatch")
 class CXoneCallbackView(OIDCAuthenticationCallbackView):
-    """GET /oidc/callback/<environment>/: CXone's answer, accepted only for the flow its
+    """GET /oidc/callback/<environment key>/: CXone's answer, accepted only for the flow its
     state names and only at that flow's environment's redirect URI."""
 
-    def get(self, request, environment_id=None):
+    def get(self, request, environment_key=None):
         """As the library's, but the flow comes from the sign-in cookie, and every failure
         carries a reason; the answer always carries the cookie without the spent state."""
         jar = FlowJar(request)
@@ -202,8 +202,8 @@ class CXoneCallbackView(OIDCAuthenticationCallbackView):
             self.flow, problem = jar.pop(state) if state else (None, Reason.STATE_MISSING)
             if self.flow is None:
                 raise InvalidRequest(problem)
-            if environment_id != self.flow.environment.pk:
-                raise InvalidRequest(Reason.CALLBACK_MISMATCH, str(environment_id))
+            if environment_key != self.flow.environment.key:
+                raise InvalidRequest(Reason.CALLBACK_MISMATCH, str(environment_key))
             self.check_answer(request)
             self.user = auth.authenticate(request=request, flow=self.flow)
             if self.user is None or not self.user.is_active:

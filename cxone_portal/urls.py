@@ -13,7 +13,7 @@ urlpatterns = [
     # mozilla-django-oidc's three routes and names, with our subclasses of its views.
     path("oidc/authenticate/", oidc_views.CXoneAuthenticateView.as_view(), name="oidc_authentication_init"),
     # Each environment's redirect URI; the bare one (the library's name) accepts no sign-in.
-    path("oidc/callback/<int:environment_id>/", oidc_views.CXoneCallbackView.as_view(), name="oidc_environment_callback"),
+    path("oidc/callback/<slug:environment_key>/", oidc_views.CXoneCallbackView.as_view(), name="oidc_environment_callback"),
     path("oidc/callback/", oidc_views.CXoneCallbackView.as_view(), name="oidc_authentication_callback"),
     path("oidc/logout/", oidc_views.CXoneLogoutView.as_view(), name="oidc_logout"),
     path("admin/", admin.site.urls),

@@ -30,7 +30,7 @@ def registered_redirect_uris():
     from tenants.models import Environment
 
     environments = Environment.objects.filter(issuer=settings.CXONE_SIMULATOR_ISSUER, client_id=DEMO_CLIENT_ID)
-    return [_origin() + reverse("oidc_environment_callback", args=[pk]) for pk in environments.values_list("pk", flat=True)]
+    return [_origin() + reverse("oidc_environment_callback", args=[key]) for key in environments.values_list("key", flat=True)]
 
 
 def registered_post_logout_redirect_uris():

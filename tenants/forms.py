@@ -44,7 +44,7 @@ class EnvironmentForm(DiscoveredForm):
 
     class Meta:
         model = Environment
-        fields = ["name", "issuer", "client_id", "client_secret", "token_auth_method", "is_active"]
+        fields = ["name", "key", "issuer", "client_id", "client_secret", "token_auth_method", "is_active"]
 
     def clean_client_secret(self):
         secret = self.cleaned_data.get("client_secret")

@@ -1,8 +1,10 @@
 """The registry: CXone environments (one app registration each) and their tenants."""
+from urllib.parse import urlsplit
 
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.text import slugify
 
 from cxone_portal.fields import EncryptedTextField
 
@@ -14,6 +16,21 @@ class TokenAuthMethod(models.TextChoices):
     CLIENT_SECRET_BASIC = "client_secret_basic", "client_secret_basic (HTTP Basic)"
     CLIENT_SECRET_POST = "client_secret_post", "client_secret_post (form body)"
     CLIENT_SECRET_JWT = "client_secret_jwt", "client_secret_jwt (HS256 assertion, RFC 7523)"
+
+
+def suggested_key(issuer):
+    """'global', 'fedramp', or a slug of the issuer's host (and port)."""
+    known = {GLOBAL_ISSUER: "global", FEDRAMP_ISSUER: "fedramp"}.get(issuer.rstrip("/"))
+    return known or slugify(urlsplit(issuer).netloc.replace(".", "-").replace(":", "-"))[:30] or "environment"
+
+
+def unique_key(environments, base):
+    """`base`, or `base-2`, `base-3`… whichever no environment in the queryset has."""
+    key, n = base, 1
+    while environments.filter(key=key).exists():
+        n += 1
+        key = f"{base}-{n}"
+    return key
 
 
 class Discovered(models.Model):
@@ -29,7 +46,14 @@ class Discovered(models.Model):
 class Environment(Discovered):
     """One CXone app registration in one CXone environment (issuer)."""
 
-    name = models.CharField(max_length=100, blank=True, help_text="A label for staff, e.g. 'Global'.")
+    name = models.CharField(max_length=100, blank=True, help_text="What users see on the sign-in page when there are several, e.g. 'Global'.")
+    key = models.SlugField(
+        max_length=40,
+        unique=True,
+        blank=True,
+        help_text="Names this environment's redirect URI (/oidc/callback/<key>/), so it can go into NICE's "
+        "form before the credentials arrive. Blank: 'global', 'fedramp', or one made from the issuer.",
+    )
     issuer = models.URLField(
         max_length=255,
         help_text=f"{GLOBAL_ISSUER} (global), {FEDRAMP_ISSUER} (FedRAMP), or another.",
@@ -59,13 +83,21 @@ class Environment(Discovered):
     def __str__(self):
         return self.name or f"{self.issuer} ({self.client_id})"
 
+    def save(self, *args, **kwargs):
+        if not self.key:
+            self.key = self.default_key()
+        super().save(*args, **kwargs)
+
+    def default_key(self):
+        return unique_key(Environment.objects.exclude(pk=self.pk), suggested_key(self.issuer))
+
     def endpoint(self, name):
         return (self.openid_configuration or {}).get(name) or None
 
     @property
     def redirect_path(self):
         """The redirect URI's path to register with NICE for this environment (its own)."""
-        return reverse("oidc_environment_callback", args=[self.pk])
+        return reverse("oidc_environment_callback", args=[self.key])
 
     @property
     def post_logout_redirect_path(self):

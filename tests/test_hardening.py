@@ -37,8 +37,8 @@ def test_each_environment_has_its_own_redirect_uri(two_environments):
     browser = Browser(Client(), cxone)
     honest = query_of(browser.start(tenant="acme"))["redirect_uri"]
     hostile = query_of(browser.start(environment=str(other.pk)))["redirect_uri"]
-    assert urlsplit(honest).path == f"/oidc/callback/{cxone.environment.pk}/"
-    assert urlsplit(hostile).path == f"/oidc/callback/{other.pk}/" and honest != hostile
+    assert urlsplit(honest).path == f"/oidc/callback/{cxone.environment.key}/"
+    assert urlsplit(hostile).path == f"/oidc/callback/{other.key}/" and honest != hostile
 
 
 @pytest.mark.django_db
@@ -50,7 +50,7 @@ def test_an_answer_is_refused_at_another_environments_callback(two_environments)
     hostile_state = query_of(browser.start(environment=str(other.pk)))["state"]
     honest_answer = browser.login_at_cxone(browser.start(tenant="acme"), AGENT)
     code = query_of(honest_answer)["code"]
-    forged = f"/oidc/callback/{cxone.environment.pk}/?code={code}&state={hostile_state}"
+    forged = f"/oidc/callback/{cxone.environment.key}/?code={code}&state={hostile_state}"
     failed(browser.client.get(forged), 400, "callback_mismatch")
     assert attacker.simulator.count("token") == 0 and cxone.sim.count("token") == 0
     assert nothing_created()
@@ -376,9 +376,9 @@ def test_the_mounted_simulator_sends_codes_only_to_registered_redirect_uris(sett
         body = b"".join(app(request.environ, lambda status, headers: seen.update(status=status, headers=dict(headers))))
         return seen["status"], seen["headers"].get("Location", ""), body
 
-    for evil in ("https://evil.example/steal", "http://testserver/oidc/callback/", "http://testserver/oidc/callback/999/"):
+    for evil in ("https://evil.example/steal", "http://testserver/oidc/callback/", "http://testserver/oidc/callback/other/"):
         assert authorize(evil)[0].startswith("400"), evil
-    status, location, _ = authorize(f"http://testserver/oidc/callback/{environment.pk}/")
+    status, location, _ = authorize(f"http://testserver/oidc/callback/{environment.key}/")
     assert status.startswith("302") and "code=" in location
 
 
@@ -405,11 +405,11 @@ def test_the_admin_and_register_tenant_show_each_environments_redirect_uris(admi
 
     from simulator.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
-    pk = cxone.environment.pk
+    pk, key = cxone.environment.pk, cxone.environment.key
     page = admin_client.get(f"/admin/tenants/environment/{pk}/change/").content.decode()
-    assert f"http://testserver/oidc/callback/{pk}/" in page and "http://testserver/signed-out/" in page
+    assert f"http://testserver/oidc/callback/{key}/" in page and "http://testserver/signed-out/" in page
     call_command("register_tenant", "--issuer", op.issuer, "--client-id", DEMO_CLIENT_ID, "--client-secret", DEMO_CLIENT_SECRET,
                  "--tenant-id", "11e9a3c2-5b7d-4f0e-9a61-3c0d8e2f4a10", "--name", "Acme Support", "--slug", "acme",
                  "--portal-url", "https://portal.example.com")
     out = capsys.readouterr().out
-    assert f"https://portal.example.com/oidc/callback/{pk}/" in out and "https://portal.example.com/signed-out/" in out
+    assert f"https://portal.example.com/oidc/callback/{key}/" in out and "https://portal.example.com/signed-out/" in out

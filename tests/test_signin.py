@@ -84,7 +84,7 @@ def test_authorize_request_parameters(browser):
     q = query_of(url)
     assert q["response_type"] == "code" and q["scope"] == "openid"
     assert q["client_id"] == DEMO_CLIENT_ID
-    assert q["redirect_uri"] == f"http://testserver/oidc/callback/{browser.cxone.environment.pk}/"
+    assert q["redirect_uri"] == f"http://testserver/oidc/callback/{browser.cxone.environment.key}/"
     assert q["tenantId"] == ACME and q["login_hint"] == AGENT
     assert q["display"] == "popup" and q["max_age"] == "600"
     assert q["code_challenge_method"] == "S256" and len(q["state"]) >= 32 and len(q["nonce"]) >= 32

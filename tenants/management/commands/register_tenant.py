@@ -29,6 +29,8 @@ class Command(BaseCommand):
         parser.add_argument("--auth-method", default=TokenAuthMethod.CLIENT_SECRET_BASIC, choices=TokenAuthMethod.values)
         parser.add_argument("--supervisor-roles", default="Manager,Administrator")
         parser.add_argument("--inactive", action="store_true", help="Register the tenant but do not let it sign in yet.")
+        parser.add_argument("--environment-key", default="",
+                            help="Names the environment's redirect URI /oidc/callback/<key>/ (default: global, fedramp, or from the issuer).")
         parser.add_argument("--portal-url", default=None,
                             help="The portal's public https origin, for the URIs to paste into NICE's form (default: PORTAL_URL).")
 
@@ -44,6 +46,14 @@ class Command(BaseCommand):
             validate_slug(o["slug"])
         except ValidationError:
             raise CommandError(f"--slug {o['slug']!r} may hold only letters, digits, '-' and '_'.")
+        if o["environment_key"]:
+            try:
+                validate_slug(o["environment_key"])
+            except ValidationError:
+                raise CommandError(f"--environment-key {o['environment_key']!r} may hold only letters, digits, '-' and '_'.")
+            taken = Environment.objects.filter(key=o["environment_key"]).exclude(issuer=o["issuer"].strip(), client_id=o["client_id"])
+            if taken.exists():
+                raise CommandError(f"--environment-key {o['environment_key']!r} is already another environment's.")
         name = o["name"].strip()
         if not name:
             raise CommandError("--name is empty.")
@@ -65,6 +75,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             environment = Environment.objects.filter(issuer=issuer, client_id=o["client_id"]).first()
             environment = environment or Environment(issuer=issuer, client_id=o["client_id"])
+            if o["environment_key"]:
+                environment.key = o["environment_key"]
             environment.client_secret = secret
             environment.token_auth_method = o["auth_method"]
             environment.openid_configuration, environment.discovered_at, environment.discovery_error = openid, now, ""
