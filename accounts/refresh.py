@@ -87,24 +87,58 @@ def refresh_if_due(pk):
             return Outcome(row, "fresh") if valid else _end(row, Reason.NO_REFRESH_TOKEN)
         if row.retry_at and row.retry_at > now:
             return Outcome(row, "deferred", Reason.REFRESH_BACKOFF) if valid else _end(row, Reason.REFRESH_FAILED_EXPIRED)
-        owner = uuid.uuid4().hex
-        claimed = (
-            TokenSession.objects.filter(pk=pk, refresh_count=row.refresh_count)
-            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-            .update(lease_until=now + timedelta(seconds=lease_seconds), lease_owner=owner)
-        )
-        if claimed:
-            try:
-                return _refresh(row, owner)
-            except BaseException:
-                # Whatever went wrong, the lease goes with it: the next request may try again.
-                TokenSession.objects.filter(pk=pk, lease_owner=owner).update(lease_until=None, lease_owner="")
-                raise
+        owner = _claim(row, lease_seconds)
+        if owner:
+            return _refresh_holding(row, owner)
         if valid:
             return Outcome(row, "in_flight")
         if time.monotonic() > deadline:
             return _end(row, Reason.REFRESH_WAIT_TIMEOUT)
         time.sleep(WAIT_STEP)
+
+
+def refresh_after_rejection(pk, rejected_access_token):
+    """CXone answered 401 to an access token the portal thought valid (revoked, or expired
+    early): refresh once, now, unless another request has already replaced that token."""
+    lease_seconds = http.timeout() * 2 + 5
+    deadline = time.monotonic() + lease_seconds
+    while True:
+        row = _load(pk)
+        if row is None:
+            return Outcome(None, "ended", Reason.TOKEN_SESSION_GONE)
+        if row.access_token != rejected_access_token:
+            return Outcome(row, "refreshed")
+        if not row.refresh_token:
+            return _end(row, Reason.NO_REFRESH_TOKEN)
+        owner = _claim(row, lease_seconds)
+        if owner:
+            outcome = _refresh_holding(row, owner)
+            # A transient failure leaves a token CXone already refused: the session cannot work.
+            return _end(row, outcome.reason, outcome.detail) if outcome.status == "deferred" else outcome
+        if time.monotonic() > deadline:
+            return _end(row, Reason.REFRESH_WAIT_TIMEOUT)
+        time.sleep(WAIT_STEP)
+
+
+def _claim(row, lease_seconds):
+    """The lease on this row, with one conditional UPDATE: the owner's id, or None."""
+    now = timezone.now()
+    owner = uuid.uuid4().hex
+    claimed = (
+        TokenSession.objects.filter(pk=row.pk, refresh_count=row.refresh_count)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + timedelta(seconds=lease_seconds), lease_owner=owner)
+    )
+    return owner if claimed else None
+
+
+def _refresh_holding(row, owner):
+    try:
+        return _refresh(row, owner)
+    except BaseException:
+        # Whatever went wrong, the lease goes with it: the next request may try again.
+        TokenSession.objects.filter(pk=row.pk, lease_owner=owner).update(lease_until=None, lease_owner="")
+        raise
 
 
 def _refresh(row, owner):

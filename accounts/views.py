@@ -18,6 +18,7 @@ from tenants.models import Environment, Tenant
 
 from . import tokenstore
 from .decorators import signin_required
+from .models import PortalRole
 from .oidc_views import logout_state_signer
 
 logger = logging.getLogger("accounts.signin")
@@ -59,10 +60,21 @@ def signed_out(request):
 @never_cache
 @signin_required
 def dashboard(request):
+    """Where sign-in lands: an agent's day for agents, the team board for supervisors."""
+    identity = getattr(request.user, "cxone_identity", None)
+    if identity is None:
+        return redirect("account")
+    return redirect("supervisor" if identity.portal_role == PortalRole.SUPERVISOR else "agent")
+
+
+@never_cache
+@signin_required
+def account(request):
+    """Who is signed in, and the CXone session's state: the small account panel."""
     identity = getattr(request.user, "cxone_identity", None)
     return render(
         request,
-        "accounts/dashboard.html",
+        "accounts/account.html",
         {"identity": identity, "tenant": identity.tenant if identity else None, "tokens": tokenstore.current(request)},
     )
 

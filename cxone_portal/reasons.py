@@ -75,3 +75,12 @@ class Reason(StrEnum):
     DISCOVERY_ISSUER_MISMATCH = "discovery_issuer_mismatch"
     DISCOVERY_FOREIGN_ENDPOINT = "discovery_foreign_endpoint"
     DISCOVERY_TENANT_UNKNOWN = "discovery_tenant_unknown"
+    # --- CXone's REST APIs with the user's token ---------------------------------------------
+    API_UNAUTHORIZED = "api_unauthorized"
+    API_FORBIDDEN = "api_forbidden"
+    API_THROTTLED = "api_throttled"
+    API_TIMEOUT = "api_timeout"
+    API_UNAVAILABLE = "api_unavailable"
+    API_BAD_REQUEST = "api_bad_request"
+    API_BAD_RESPONSE = "api_bad_response"
+    NOT_A_SUPERVISOR = "not_a_supervisor"

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "axes",
     "tenants",
     "accounts",
+    "workspaces",
 ]
 
 MIDDLEWARE = [
@@ -162,6 +163,12 @@ CXONE_MAX_TOKEN_LIFETIME = env.int("CXONE_MAX_TOKEN_LIFETIME", default=86400)
 CXONE_JWKS_TTL = env.int("CXONE_JWKS_TTL", default=3600)
 # An unknown `kid` re-fetches the JWKS at most once per this many seconds per environment.
 CXONE_JWKS_MIN_REFETCH_INTERVAL = env.int("CXONE_JWKS_MIN_REFETCH_INTERVAL", default=60)
+
+# CXone's REST APIs: one agents/states poll per this many seconds per tenant and CXone user
+# (shared by every tab, worker and machine on the shared cache); contacts change more slowly.
+CXONE_BOARD_POLL_SECONDS = env.int("CXONE_BOARD_POLL_SECONDS", default=5)
+CXONE_CONTACTS_POLL_SECONDS = env.int("CXONE_CONTACTS_POLL_SECONDS", default=30)
+CXONE_API_PAGE_SIZE = env.int("CXONE_API_PAGE_SIZE", default=100)
 
 # Development simulator of CXone (never in production: system check cxone.E001 in simulator/checks.py).
 CXONE_SIMULATOR = env.bool("CXONE_SIMULATOR", default=False)

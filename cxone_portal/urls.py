@@ -2,12 +2,21 @@ from django.contrib import admin
 from django.urls import path
 
 from accounts import oidc_views, views
+from workspaces import views as work
 from cxone_portal import health
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("account/", views.account, name="account"),
+    path("agent/", work.agent_page, name="agent"),
+    path("supervisor/", work.supervisor_page, name="supervisor"),
+    path("api/agent/contacts/", work.agent_contacts, name="agent_contacts"),
+    path("api/agent/state/", work.agent_state, name="agent_state"),
+    path("api/supervisor/agents/", work.supervisor_agents, name="supervisor_agents"),
+    path("api/supervisor/skills/", work.supervisor_skills, name="supervisor_skills"),
+    path("api/supervisor/agents/<slug:agent_id>/contacts/", work.supervisor_agent_contacts, name="supervisor_agent_contacts"),
     path("api/session/", views.session_status, name="session_status"),
     path("signed-out/", views.signed_out, name="signed_out"),
     # mozilla-django-oidc's three routes and names, with our subclasses of its views.

@@ -20,6 +20,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from . import pages
+from .api import CXoneAPI
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 SERVER_TO_SERVER = {"openid-configuration", "cxone-configuration", "token", "jwks", "userinfo"}
@@ -143,6 +144,7 @@ class CXoneSimulator:
         self.userinfo_email = False
         self.faults = {}
         self.body_hooks = {}
+        self.api = CXoneAPI(self)
         self.id_token_hook = None
         self.discovery_overrides = {}
         self.calls = []
@@ -217,6 +219,11 @@ class CXoneSimulator:
             body = environ["wsgi.input"].read(min(length, 1 << 20)).decode("utf-8", "replace")
             form = parse_qs(body, keep_blank_values=True)
         params = {k: v[0] for k, v in {**query, **form}.items()}
+        if endpoint is None and path.startswith("/api-"):
+            call = {"endpoint": "api", "method": method, "time": time.time()}
+            with self._lock:
+                self.calls.append(call)
+            return self.api.handle(path, environ, lambda status, body: self._respond(start_response, status, body), params, call)
         if endpoint is None:
             return self._respond(start_response, 404, {"error": "not_found"})
         call = {"endpoint": endpoint, "method": method, "time": time.time(), "grant_type": params.get("grant_type")}
@@ -263,13 +270,16 @@ class CXoneSimulator:
         return body
 
     def _respond(self, start_response, status, body, content_type=None, headers=()):
+        if body is None:  # 204, 304: no body at all
+            body, content_type = b"", content_type or "application/json"
         if isinstance(body, (dict, list)):
             payload = json.dumps(body).encode()
             content_type = content_type or "application/json"
         else:
             payload = body.encode() if isinstance(body, str) else body
             content_type = content_type or "text/plain; charset=utf-8"
-        reason = {200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}
+        reason = {200: "OK", 204: "No Content", 302: "Found", 304: "Not Modified", 400: "Bad Request", 401: "Unauthorized",
+                  403: "Forbidden", 404: "Not Found", 429: "Too Many Requests", 503: "Service Unavailable"}
         start_response(
             f"{status} {reason.get(status, 'Status')}",
             [

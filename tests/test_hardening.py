@@ -106,7 +106,7 @@ def test_deactivating_ends_sessions_at_the_next_request_and_deletes_refresh_toke
     assert not TokenSession.objects.exists()  # no refresh token outlives the decision
     xhr = browser.client.get("/api/session/", HTTP_X_REQUESTED_WITH="XMLHttpRequest")
     assert xhr.status_code == 401
-    assert browser.client.get("/dashboard/").status_code == 302
+    assert browser.client.get("/account/").status_code == 302
     assert browser.cxone.sim.count("token", grant_type="refresh_token") == 0
 
 
@@ -115,7 +115,7 @@ def test_deleting_a_used_tenant_removes_its_identities_users_and_sessions(browse
     browser.sign_in()
     Tenant.objects.get(slug="acme").delete()
     assert not (CXoneIdentity.objects.exists() or User.objects.exists() or TokenSession.objects.exists())
-    assert browser.client.get("/dashboard/").status_code == 302
+    assert browser.client.get("/account/").status_code == 302
 
 
 @pytest.mark.django_db
@@ -233,7 +233,7 @@ def test_a_large_id_token_still_reaches_end_session_by_a_posted_form(browser):
     answer = browser.http.post(action, data=fields, allow_redirects=False)
     assert answer.status_code == 302 and answer.headers["Location"].startswith("http://testserver/signed-out/?state=")
     assert browser.cxone.sim.count("logout", hint_valid=True) == 1
-    assert browser.client.get("/dashboard/").status_code == 302
+    assert browser.client.get("/account/").status_code == 302
 
 
 # --- bad input from anonymous visitors -------------------------------------------------------

@@ -23,7 +23,7 @@ def test_signed_in_on_one_instance_served_by_the_other(deployment):
     a, b = deployment.gunicorn(), deployment.gunicorn()
     browser = LiveBrowser(a.url, deployment.op)
     browser.sign_in(username="sam.supervisor@acme.example")
-    page = browser.http.get(b.url + "/dashboard/", allow_redirects=False)
+    page = browser.http.get(b.url + "/account/", allow_redirects=False)
     assert page.status_code == 200
     assert "Samira Okafor" in page.text and 'data-test="portal-role">Supervisor<' in page.text
 
@@ -34,7 +34,7 @@ def test_single_flight_refresh_across_two_processes(deployment):
     sim.token_ttl = 3  # refresh margin: 1.5 s
     browser = LiveBrowser(a.url, deployment.op)
     browser.sign_in()
-    browser.http.get(a.url + "/dashboard/")  # CSRF cookie for the POSTs
+    browser.http.get(a.url + "/account/")  # CSRF cookie for the POSTs
     time.sleep(1.6)  # inside the refresh margin, token still valid
     sim.reset_calls()
     sim.latency = 0.3

@@ -122,7 +122,7 @@ def test_database_restart_between_requests(deployment):
     portal = deployment.gunicorn()
     browser = LiveBrowser(portal.url, deployment.op)
     browser.sign_in()
-    assert browser.http.get(portal.url + "/dashboard/").status_code == 200
+    assert browser.http.get(portal.url + "/account/").status_code == 200
     restart = subprocess.run(
         ["pg_ctlcluster", "--skip-systemctl-redirect", cluster[-1], "main", "restart"], capture_output=True, text=True, timeout=120
     )
@@ -131,7 +131,7 @@ def test_database_restart_between_requests(deployment):
     from django.db import connections
 
     connections.close_all()  # this test process's own connection died with the server too
-    response = browser.http.get(portal.url + "/dashboard/", allow_redirects=False)
+    response = browser.http.get(portal.url + "/account/", allow_redirects=False)
     assert response.status_code == 200 and "Alex Rivera" in response.text
     assert requests.get(portal.url + "/readyz").status_code == 200
 

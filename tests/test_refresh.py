@@ -60,7 +60,7 @@ def test_fresh_token_costs_no_query_write_or_call(signed_in):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "method, path, extra",
-    [("get", "/dashboard/", {}), ("post", "/api/session/", {}), ("get", "/api/session/", XHR)],
+    [("get", "/account/", {}), ("post", "/api/session/", {}), ("get", "/api/session/", XHR)],
     ids=["GET", "POST", "XHR"],
 )
 def test_refresh_before_expiry_on_any_request(signed_in, method, path, extra):
@@ -86,7 +86,7 @@ def test_refresh_uses_the_environments_client_authentication(signed_in):
     signed_in.cxone.environment.token_auth_method = "client_secret_jwt"
     signed_in.cxone.environment.save()
     age(signed_in.client, 60)
-    signed_in.client.get("/dashboard/")
+    signed_in.client.get("/account/")
     assert signed_in.cxone.sim.count("token", grant_type="refresh_token", auth_method="client_secret_jwt") == 1
 
 
@@ -96,7 +96,7 @@ def test_several_refreshes_chain_with_rotation(signed_in):
     seen = set()
     for n in range(1, 4):
         age(signed_in.client, 30)
-        assert signed_in.client.get("/dashboard/").status_code == 200
+        assert signed_in.client.get("/account/").status_code == 200
         row = TokenSession.objects.get()
         assert row.refresh_count == n
         seen.add(row.refresh_token)
@@ -109,7 +109,7 @@ def test_old_refresh_token_kept_when_none_comes_back(signed_in):
     signed_in.cxone.sim.rotate_refresh_tokens = False
     old = TokenSession.objects.get().refresh_token
     age(signed_in.client, 30)
-    signed_in.client.get("/dashboard/")
+    signed_in.client.get("/account/")
     row = TokenSession.objects.get()
     assert row.refresh_count == 1 and row.refresh_token == old
 
@@ -119,12 +119,12 @@ def test_old_refresh_token_kept_when_none_comes_back(signed_in):
 def test_terminal_errors_end_the_session_cleanly(signed_in, error):
     signed_in.cxone.sim.faults["token"] = (400 if error == "invalid_grant" else 401, {"error": error})
     age(signed_in.client, 60)
-    response = signed_in.client.get("/dashboard/")
-    assert response.status_code == 302 and response["Location"] == "/login/?next=%2Fdashboard%2F"
+    response = signed_in.client.get("/account/")
+    assert response.status_code == 302 and response["Location"] == "/login/?next=%2Faccount%2F"
     assert not TokenSession.objects.exists()
     page = signed_in.client.get(response["Location"]).content.decode()
     assert "Your CXone session ended" in page
-    assert signed_in.client.get("/dashboard/").status_code == 302
+    assert signed_in.client.get("/account/").status_code == 302
 
 
 @pytest.mark.django_db
@@ -144,7 +144,7 @@ def test_op_failure_keeps_the_session_until_expiry(signed_in, fault):
     sim = signed_in.cxone.sim
     sim.faults["token"] = fault
     age(signed_in.client, 60)
-    assert signed_in.client.get("/dashboard/").status_code == 200
+    assert signed_in.client.get("/account/").status_code == 200
     row = TokenSession.objects.get()
     assert row.failures == 1 and row.retry_at > timezone.now() and row.lease_owner == ""
     # Backoff: the next requests do not hammer CXone.
@@ -154,7 +154,7 @@ def test_op_failure_keeps_the_session_until_expiry(signed_in, fault):
     # After the backoff, CXone is back: the refresh goes through.
     sim.faults.clear()
     TokenSession.objects.update(retry_at=timezone.now() - timedelta(seconds=1))
-    assert signed_in.client.get("/dashboard/").status_code == 200
+    assert signed_in.client.get("/account/").status_code == 200
     row = TokenSession.objects.get()
     assert row.refresh_count == 1 and row.failures == 0 and refreshes(sim) == 2
 
@@ -163,10 +163,10 @@ def test_op_failure_keeps_the_session_until_expiry(signed_in, fault):
 def test_op_down_signs_out_once_the_token_expired(signed_in):
     signed_in.cxone.op.stop()
     age(signed_in.client, 60)
-    assert signed_in.client.get("/dashboard/").status_code == 200
+    assert signed_in.client.get("/account/").status_code == 200
     TokenSession.objects.update(retry_at=None)
     age(signed_in.client, -1)
-    response = signed_in.client.get("/dashboard/")
+    response = signed_in.client.get("/account/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
     assert not TokenSession.objects.exists()
 
@@ -176,7 +176,7 @@ def test_timeout_counts_as_transient(signed_in, settings):
     settings.CXONE_HTTP_TIMEOUT = 0.3
     signed_in.cxone.sim.latency = 1.0
     age(signed_in.client, 60)
-    assert signed_in.client.get("/dashboard/").status_code == 200
+    assert signed_in.client.get("/account/").status_code == 200
     assert TokenSession.objects.get().failures == 1
 
 
@@ -191,7 +191,7 @@ def test_timeout_counts_as_transient(signed_in, settings):
 def test_refreshed_id_token_must_match(signed_in, claims, reason, caplog):
     signed_in.cxone.sim.id_token_hook = lambda c, h, k: c.update(claims)
     age(signed_in.client, 60)
-    response = signed_in.client.get("/dashboard/")
+    response = signed_in.client.get("/account/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
     assert not TokenSession.objects.exists()
     assert any((getattr(r, "reason", ""), getattr(r, "detail", "")) == reason for r in caplog.records)
@@ -207,10 +207,10 @@ def test_local_admin_sessions_are_left_alone(admin_client, cxone):
 
 @pytest.mark.django_db
 def test_dashboard_shows_expiry_and_last_refresh(signed_in):
-    page = signed_in.client.get("/dashboard/").content.decode()
+    page = signed_in.client.get("/account/").content.decode()
     assert 'data-test="expires-at"' in page and 'data-test="refreshed-at">not yet<' in page
     age(signed_in.client, 30)
-    page = signed_in.client.get("/dashboard/").content.decode()
+    page = signed_in.client.get("/account/").content.decode()
     row = TokenSession.objects.get()
     assert row.refreshed_at.strftime("%Y-%m-%d %H:%M:%S") in page
     assert row.expires_at.strftime("%Y-%m-%d %H:%M:%S") in page
@@ -225,7 +225,7 @@ def test_stays_signed_in_across_real_refreshes_while_idle(browser):
     assert browser.sign_in().status_code == 302
     for n in range(1, 4):
         time.sleep(1.1)  # past the margin (half of 2 s)
-        response = browser.client.get("/dashboard/")
+        response = browser.client.get("/account/")
         assert response.status_code == 200
         assert f'data-test="refresh-count">{n}<' in response.content.decode()
     assert refreshes(sim) == 3
@@ -244,7 +244,7 @@ def test_twenty_requests_at_refresh_time_make_one_refresh(live_server, live_cxon
     sim = live_cxone.sim
     browser = LiveBrowser(live_server.url, live_cxone.op)
     browser.sign_in()
-    browser.http.get(live_server.url + "/dashboard/")  # sets the CSRF cookie
+    browser.http.get(live_server.url + "/account/")  # sets the CSRF cookie
     row = TokenSession.objects.get()
     seconds_left = -5 if expired else 60
     expires = timezone.now() + timedelta(seconds=seconds_left)

@@ -44,7 +44,7 @@ def nothing_created():
 def test_agent_signs_in_and_sees_dashboard(browser):
     response = browser.sign_in()
     assert response.status_code == 302 and response["Location"] == "/dashboard/"
-    page = browser.client.get("/dashboard/").content.decode()
+    page = browser.client.get("/account/").content.decode()
     assert 'data-test="full-name">Alex Rivera<' in page
     assert 'data-test="tenant-name">Acme Support<' in page
     assert 'data-test="portal-role">Agent<' in page
@@ -55,7 +55,7 @@ def test_agent_signs_in_and_sees_dashboard(browser):
 @pytest.mark.parametrize("username, cxone_role", [(SUPERVISOR, "Manager"), (ADMIN, "Administrator")])
 def test_supervising_roles_sign_in_as_supervisor(browser, username, cxone_role):
     browser.sign_in(username=username)
-    page = browser.client.get("/dashboard/").content.decode()
+    page = browser.client.get("/account/").content.decode()
     assert 'data-test="portal-role">Supervisor<' in page
     assert f'data-test="cxone-role">{cxone_role}<' in page
     user = CXoneIdentity.objects.get().user
@@ -547,7 +547,7 @@ def test_logout_goes_through_end_session(browser, cxone):
     assert q["post_logout_redirect_uri"] == "http://testserver/signed-out/"
     assert len(q["state"]) >= 16
     assert not TokenSession.objects.exists()
-    assert browser.client.get("/dashboard/").status_code == 302
+    assert browser.client.get("/account/").status_code == 302
     # CXone ends its session and sends the browser back with the state.
     back = browser.http.get(location, allow_redirects=False)
     assert back.status_code == 302 and back.headers["Location"] == f"http://testserver/signed-out/?state={q['state']}"
@@ -619,9 +619,9 @@ def test_starting_a_sign_in_writes_nothing_to_the_database(client, cxone):
 @pytest.mark.django_db
 def test_a_deactivated_user_is_signed_out_at_the_next_request(browser):
     browser.sign_in()
-    assert browser.client.get("/dashboard/").status_code == 200
+    assert browser.client.get("/account/").status_code == 200
     User.objects.update(is_active=False)
     response = browser.client.get("/api/session/", HTTP_X_REQUESTED_WITH="XMLHttpRequest")
     assert response.status_code == 401 and response.json()["reason"] == "user_inactive"
     assert not TokenSession.objects.exists()
-    assert browser.client.get("/dashboard/").status_code == 302
+    assert browser.client.get("/account/").status_code == 302

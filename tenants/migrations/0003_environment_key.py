@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
-            model_name="environment", name="key", field=models.SlugField(max_length=40, null=True, blank=True)
+            model_name="environment", name="key", field=models.SlugField(max_length=40, null=True, blank=True, db_index=False)
         ),
         migrations.RunPython(fill_keys, migrations.RunPython.noop),
         migrations.AlterField(

@@ -1,0 +1,163 @@
+"""The agent's day (`/agent/`) and the team board (`/supervisor/`), and their JSON.
+
+Pages render no CXone data themselves: their scripts (static/js/) poll the JSON views, which
+read through `adapter.Workspace`. Failures are a reason and words, never a 500: a 403 from
+CXone says which role is missing; throttling and outages serve the last good data as stale.
+"""
+import time
+from functools import wraps
+
+from django.contrib import auth
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts import tokenstore
+from accounts.decorators import signin_required
+from accounts.models import PortalRole
+from cxone_portal.reasons import Reason
+from cxone_portal.web import SESSION_ENDED, json_error, wants_json
+
+from .adapter import SessionEnded, Workspace, iso
+from .cxone_api import APIError
+
+MESSAGES = {
+    Reason.API_FORBIDDEN: "Your CXone role does not allow this view. Ask your CXone administrator for the "
+                          "permission to see agent states and contacts.",
+    Reason.API_THROTTLED: "CXone asked the portal to slow down. Showing the last data received.",
+    Reason.API_TIMEOUT: "CXone is slow to answer. Showing the last data received.",
+    Reason.API_UNAVAILABLE: "CXone cannot be reached right now. Showing the last data received.",
+    Reason.API_UNAUTHORIZED: "CXone did not accept your session.",
+    Reason.API_BAD_REQUEST: "CXone could not answer this request.",
+    Reason.API_BAD_RESPONSE: "CXone's answer could not be read.",
+}
+
+
+def cxone_user_required(view):
+    """Signed in through CXone (a local admin has no CXone token to call the APIs with)."""
+    @wraps(view)
+    @signin_required
+    def wrapper(request, *args, **kwargs):
+        if getattr(request.user, "cxone_identity", None) is None:
+            return forbidden(request, "These pages are for CXone users; sign in with CXone.")
+        return view(request, *args, **kwargs)
+    return wrapper
+
+
+def supervisor_required(view):
+    """Supervisors only: an Agent gets a readable 403, and the portal never calls CXone for them."""
+    @wraps(view)
+    @cxone_user_required
+    def wrapper(request, *args, **kwargs):
+        if request.user.cxone_identity.portal_role != PortalRole.SUPERVISOR:
+            return forbidden(request, "The team board is for supervisors. Your CXone role makes you an agent here.")
+        return view(request, *args, **kwargs)
+    return wrapper
+
+
+def forbidden(request, message):
+    if wants_json(request) or request.path.startswith("/api/"):
+        return json_error("forbidden", reason=Reason.NOT_A_SUPERVISOR, message=message, status=403)
+    return render(request, "workspaces/forbidden.html", {"message": message}, status=403)
+
+
+def answer(request, result, key, shape):
+    """JSON for a cached read: the data, `asOf`, `stale`; or a reason when there is no data."""
+    from django.http import JsonResponse
+
+    if result.data is None:
+        reason = result.error.reason if result.error else Reason.API_UNAVAILABLE
+        status = 403 if reason == Reason.API_FORBIDDEN else 503
+        return json_error("cxone_unavailable", reason=reason, message=MESSAGES.get(reason, ""), status=status)
+    body = shape(result.data)
+    body.update({"asOf": iso(result.as_of), "stale": result.stale, "ageSeconds": round(time.time() - result.as_of)})
+    if result.error is not None:
+        body["notice"] = MESSAGES.get(result.error.reason, "")
+        body["reason"] = str(result.error.reason)
+    return JsonResponse(body)
+
+
+def session_guard(view):
+    """A failed refresh after CXone's 401 ends the session, as the middleware would."""
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except SessionEnded as exc:
+            auth.logout(request)
+            if wants_json(request) or request.path.startswith("/api/"):
+                return json_error("session_ended", reason=exc.reason, detail=exc.detail, message=SESSION_ENDED,
+                                  status=401, login_url=reverse("login"))
+            return redirect("login")
+    return wrapper
+
+
+def context(request):
+    identity = request.user.cxone_identity
+    return {"identity": identity, "tenant": identity.tenant, "tokens": tokenstore.current(request),
+            "ui_endpoint": (identity.tenant.cxone_configuration or {}).get("ui_endpoint")}
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+@never_cache
+@cxone_user_required
+def agent_page(request):
+    return render(request, "workspaces/agent.html", context(request))
+
+
+@never_cache
+@supervisor_required
+def supervisor_page(request):
+    return render(request, "workspaces/supervisor.html", context(request))
+
+
+# --- JSON --------------------------------------------------------------------------------------
+
+def contacts_shape(data):
+    contacts = data["contacts"]
+    return {"contacts": contacts, "total": len(contacts)}
+
+
+@never_cache
+@require_GET
+@cxone_user_required
+@session_guard
+def agent_contacts(request):
+    workspace = Workspace(request)
+    return answer(request, workspace.contacts(workspace.identity.agent_id), "contacts", contacts_shape)
+
+
+@never_cache
+@require_GET
+@cxone_user_required
+@session_guard
+def agent_state(request):
+    return answer(request, Workspace(request).my_state(), "state", lambda data: dict(data))
+
+
+@never_cache
+@require_GET
+@supervisor_required
+@session_guard
+def supervisor_agents(request):
+    result = Workspace(request).board_agents()
+    return answer(request, result, "agents", lambda data: {"agents": sorted(
+        data["agents"].values(), key=lambda a: (a["lastName"].lower(), a["firstName"].lower()))})
+
+
+@never_cache
+@require_GET
+@supervisor_required
+@session_guard
+def supervisor_skills(request):
+    return answer(request, Workspace(request).skills(), "skills", lambda data: dict(data))
+
+
+@never_cache
+@require_GET
+@supervisor_required
+@session_guard
+def supervisor_agent_contacts(request, agent_id):
+    return answer(request, Workspace(request).contacts(agent_id), "contacts", contacts_shape)
