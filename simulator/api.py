@@ -146,7 +146,7 @@ class CXoneAPI:
     def __init__(self, simulator):
         self.sim = simulator
         self.teams = {}
-        self.revoked = set()  # subs whose access tokens answer 401 (a revoked session)
+        self.revoked = set()  # subs (every token of a user) or jtis (one token) that answer 401
         self.faults = {}  # path (or "*") -> status (429, 503, 500...) answered instead
 
     def team(self, tenant):
@@ -223,7 +223,7 @@ class CXoneAPI:
         if not header.startswith("Bearer "):
             return None
         claims = self.sim._decode_own(header[7:], verify_exp=True)
-        if claims is None or claims.get("sub") in self.revoked:
+        if claims is None or claims.get("sub") in self.revoked or claims.get("jti") in self.revoked:
             return None
         return claims
 

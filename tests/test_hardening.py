@@ -12,7 +12,7 @@ from simulator.server import RunningSimulator
 from tenants import discovery
 from tenants.models import Environment, Tenant
 
-from .conftest import AGENT, Browser, query_of, register
+from .conftest import AGENT, Browser, query_of
 from .test_signin import failed, nothing_created
 
 User = get_user_model()
@@ -326,7 +326,6 @@ def test_a_wrong_encryption_key_leaves_the_public_pages_working(browser, setting
 
 @pytest.mark.django_db
 def test_the_debug_error_page_masks_secrets_and_tokens(browser, settings, monkeypatch):
-    import sys
 
     from django.test import RequestFactory
     from django.views.debug import ExceptionReporter

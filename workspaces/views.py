@@ -8,6 +8,7 @@ import time
 from functools import wraps
 
 from django.contrib import auth
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -20,7 +21,6 @@ from cxone_portal.reasons import Reason
 from cxone_portal.web import SESSION_ENDED, json_error, wants_json
 
 from .adapter import SessionEnded, Workspace, iso
-from .cxone_api import APIError
 
 MESSAGES = {
     Reason.API_FORBIDDEN: "Your CXone role does not allow this view. Ask your CXone administrator for the "
@@ -62,10 +62,8 @@ def forbidden(request, message):
     return render(request, "workspaces/forbidden.html", {"message": message}, status=403)
 
 
-def answer(request, result, key, shape):
+def answer(result, shape):
     """JSON for a cached read: the data, `asOf`, `stale`; or a reason when there is no data."""
-    from django.http import JsonResponse
-
     if result.data is None:
         reason = result.error.reason if result.error else Reason.API_UNAVAILABLE
         status = 403 if reason == Reason.API_FORBIDDEN else 503
@@ -126,7 +124,7 @@ def contacts_shape(data):
 @session_guard
 def agent_contacts(request):
     workspace = Workspace(request)
-    return answer(request, workspace.contacts(workspace.identity.agent_id), "contacts", contacts_shape)
+    return answer(workspace.contacts(workspace.identity.agent_id), contacts_shape)
 
 
 @never_cache
@@ -134,7 +132,7 @@ def agent_contacts(request):
 @cxone_user_required
 @session_guard
 def agent_state(request):
-    return answer(request, Workspace(request).my_state(), "state", lambda data: dict(data))
+    return answer(Workspace(request).my_state(), lambda data: dict(data))
 
 
 @never_cache
@@ -143,7 +141,7 @@ def agent_state(request):
 @session_guard
 def supervisor_agents(request):
     result = Workspace(request).board_agents()
-    return answer(request, result, "agents", lambda data: {"agents": sorted(
+    return answer(result, lambda data: {"agents": sorted(
         data["agents"].values(), key=lambda a: (a["lastName"].lower(), a["firstName"].lower()))})
 
 
@@ -152,7 +150,7 @@ def supervisor_agents(request):
 @supervisor_required
 @session_guard
 def supervisor_skills(request):
-    return answer(request, Workspace(request).skills(), "skills", lambda data: dict(data))
+    return answer(Workspace(request).skills(), lambda data: dict(data))
 
 
 @never_cache
@@ -160,4 +158,4 @@ def supervisor_skills(request):
 @supervisor_required
 @session_guard
 def supervisor_agent_contacts(request, agent_id):
-    return answer(request, Workspace(request).contacts(agent_id), "contacts", contacts_shape)
+    return answer(Workspace(request).contacts(agent_id), contacts_shape)
