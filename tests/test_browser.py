@@ -61,7 +61,7 @@ def shot(page, name):
     page.screenshot(path=os.path.join(SCREENSHOTS, name), full_page=True)
 
 
-def sign_in(page, demo, tenant_name, user_name, screenshots=False):
+def sign_in(page, demo, tenant_name, user_name, screenshots=False, lands_on="/agent/"):
     page.goto(demo.url + "/")
     assert page.url == demo.url + "/login/"
     assert page.get_by_role("heading", name="Sign in").is_visible()
@@ -73,29 +73,53 @@ def sign_in(page, demo, tenant_name, user_name, screenshots=False):
     if screenshots:
         shot(page, "cxone-simulator-login.png")
     page.get_by_role("button", name=user_name).click()
-    page.wait_for_url(demo.url + "/dashboard/")
+    page.wait_for_url(demo.url + lands_on)
 
 
-def test_agent_signs_in_and_out(page, demo):
+def test_agent_signs_in_sees_their_day_and_signs_out(page, demo):
     sign_in(page, demo, "Acme Support", "Alex Rivera", screenshots=True)
+    # The agent's day: filled by the page's script from the portal's JSON, CXone's data.
+    page.locator('[data-test="contacts"] tbody tr').nth(5).wait_for()  # (the CSP forbids wait_for_function's eval)
+    assert page.locator('[data-test="today-count"]').inner_text().isdigit()
+    assert page.locator('[data-test="my-state"]').inner_text() not in ("", "…")
+    assert ":" in page.locator('[data-test="aht"]').inner_text()
+    shot(page, "agent-day.png")
+    page.locator('[data-test="account-link"]').click()
+    page.wait_for_url(demo.url + "/account/")
     assert page.locator('[data-test="full-name"]').inner_text() == "Alex Rivera"
     assert page.locator('[data-test="portal-role"]').inner_text() == "Agent"
     assert page.locator('[data-test="tenant-name"]').inner_text() == "Acme Support"
-    shot(page, "dashboard-agent.png")
     page.get_by_role("button", name="Sign out").click()
     # Through CXone's end_session endpoint and back to the portal.
     page.wait_for_url(demo.url + "/signed-out/?state=*")
     assert page.get_by_role("heading", name="You are signed out").is_visible()
-    page.goto(demo.url + "/dashboard/")
+    page.goto(demo.url + "/agent/")
     assert page.url.startswith(demo.url + "/login/?next=")
 
 
-def test_supervisor_signs_in(page, demo):
-    sign_in(page, demo, "Globex Care", "Tess Nakamura")
+def test_supervisor_runs_the_team_board(page, demo):
+    sign_in(page, demo, "Globex Care", "Tess Nakamura", lands_on="/supervisor/")
+    rows = page.locator('[data-test="agents"] tbody tr')
+    rows.nth(59).wait_for()
+    assert rows.count() == 60  # every page of CXone's answer
+    counts = [int(page.locator(f'[data-count="{k}"]').inner_text()) for k in ("available", "contact", "unavailable", "loggedout")]
+    assert sum(counts) == 60
+    page.locator('[data-test="skills"] tbody tr').nth(3).wait_for()
+    assert "goal" in page.locator('[data-test="skills"]').inner_text()  # service level in words, not colour alone
+    # Time in state ticks in the browser.
+    first = page.locator('[data-test="agents"] tbody tr td.num').first
+    before = first.inner_text()
+    page.wait_for_timeout(2100)
+    assert first.inner_text() != before
+    page.select_option('[data-filter="state"]', "available")
+    assert rows.count() == counts[0]
+    page.select_option('[data-filter="state"]', "")
+    shot(page, "team-board.png")
+    page.locator('[data-test="agents"] tbody button').first.click()
+    page.locator('[data-test="agent-contacts"] tbody tr').first.wait_for()
+    page.goto(demo.url + "/account/")
     assert page.locator('[data-test="full-name"]').inner_text() == "Tess Nakamura"
-    assert page.locator('[data-test="portal-role"]').inner_text() == "Supervisor"
     assert page.locator('[data-test="cxone-role"]').inner_text() == "Manager"
-    shot(page, "dashboard-supervisor.png")
 
 
 def test_cancelled_sign_in_ends_on_the_failed_page(page, demo):
@@ -117,8 +141,7 @@ def test_login_hint_prefills_and_admin_opens(page, demo):
     page.wait_for_url("**/cxone-sim/auth/authorize?**")
     assert page.input_value("#username") == "sam.supervisor@acme.example"
     page.get_by_role("button", name="Sign in", exact=True).click()
-    page.wait_for_url(demo.url + "/dashboard/")
-    assert page.locator('[data-test="portal-role"]').inner_text() == "Supervisor"
+    page.wait_for_url(demo.url + "/supervisor/")
     # A local admin account opens Django admin.
     context = page.context.browser.new_context()
     admin = context.new_page()

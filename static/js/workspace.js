@@ -66,7 +66,7 @@
   var WORDS = {Available: "Available", InboundContact: "On an inbound contact", OutboundContact: "On an outbound contact",
     InboundConsult: "In a consult", OutboundConsult: "In a consult", Dialer: "On a dialer contact",
     Unavailable: "Unavailable", LoggedOut: "Logged out", LoggedIn: "Logged in"};
-  var ICONS = {available: "✓", contact: "☎", unavailable: "⏸", loggedout: "○"};
+  var ICONS = {available: "✓", contact: "☎", unavailable: "⊘", loggedout: "○"};
   function stateWords(state, reason) {
     var words = WORDS[state] || state || "Unknown";
     return reason ? words + " — " + reason : words;
