@@ -30,13 +30,13 @@ SERVER_TO_SERVER = ("openid-configuration", "cxone-configuration", "token", "jwk
 class SeparateSimulator:
     """The simulator in a process of its own: an independent OP, no shared interpreter lock."""
 
-    def __init__(self, latency):
+    def __init__(self, latency, extra_args=()):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         self.issuer = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "simulator.server", "--port", str(port), "--latency-ms", str(latency * 1000), "--userinfo-email"],
+            [sys.executable, "-m", "simulator.server", "--port", str(port), "--latency-ms", str(latency * 1000), "--userinfo-email", *extra_args],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 15
@@ -54,10 +54,10 @@ class SeparateSimulator:
         self.process.wait(10)
 
 
-def prepare(latency=0.05, separate_process=False):
+def prepare(latency=0.05, separate_process=False, simulator_args=()):
     call_command("migrate", "--noinput", verbosity=0)
     if separate_process:
-        op = SeparateSimulator(latency)
+        op = SeparateSimulator(latency, simulator_args)
     else:
         op = RunningSimulator()
         op.simulator.userinfo_email = True  # only the stock baseline reads it

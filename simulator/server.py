@@ -5,7 +5,7 @@ from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from .demo import demo_client, demo_tenants
-from .provider import CXoneSimulator
+from .provider import CXoneSimulator, SimUser
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
@@ -65,8 +65,12 @@ def main():
     parser.add_argument("--token-ttl", type=int, default=3600)
     parser.add_argument("--latency-ms", type=float, default=0, help="added to every server-to-server call")
     parser.add_argument("--userinfo-email", action="store_true", help="add an e-mail to userinfo (stock baseline only)")
+    parser.add_argument("--supervisors", type=int, default=0, help="extra Manager users in the first demo tenant (benchmarks)")
     args = parser.parse_args()
     running = RunningSimulator(port=args.port, token_ttl=args.token_ttl)
+    first = next(iter(running.simulator.tenants.values()))
+    for n in range(args.supervisors):
+        first.users.append(SimUser(f"supervisor{n}@{first.slug}.example", "Super", f"Visor{n}", "Manager", agent_id=9000 + n))
     running.simulator.latency = args.latency_ms / 1000
     running.simulator.userinfo_email = args.userinfo_email
     print(f"CXone simulator: issuer {running.issuer}  (Ctrl-C stops it)", flush=True)

@@ -4,6 +4,7 @@ other; the single-flight refresh holds across both."""
 import time
 
 import pytest
+import requests
 
 from . import procs
 from .live import LiveBrowser
@@ -85,3 +86,27 @@ def test_simultaneous_first_sign_ins_of_one_person(deployment):
     assert [(r.status_code, r.headers.get("Location")) for r in responses] == [(302, "/dashboard/")] * 8
     count = procs.manage(deployment.env, "shell", "--no-imports", "-c", "from accounts.models import CXoneIdentity as I; from django.contrib.auth.models import User as U; print(I.objects.count(), U.objects.count())")
     assert count.stdout.split() == ["1", "1"], count.stderr
+
+
+@pytest.mark.skipif(not procs.using_redis(), reason="needs CACHE_URL=redis://… (local-memory caches are per process by design)")
+def test_one_board_poll_per_interval_across_instances_workers_and_tabs(deployment):
+    """Two instances of two workers each, one supervisor with twelve tabs: CXone sees one full
+    read of agents/states (its pages) in the interval, whatever served the tabs."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    a, b = deployment.gunicorn(workers=2, threads=4), deployment.gunicorn(workers=2, threads=4)
+    sim = deployment.op.simulator
+    browser = LiveBrowser(a.url, deployment.op)
+    browser.sign_in(username="sam.supervisor@acme.example")
+    cookies = browser.http.cookies.get_dict()
+    sim.reset_calls()
+
+    def tab(i):
+        portal = (a, b)[i % 2].url
+        return requests.get(portal + "/api/supervisor/agents/", cookies=cookies, timeout=30,
+                            headers={"X-Requested-With": "XMLHttpRequest"})
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(tab, range(12)))
+    assert [r.status_code for r in answers] == [200] * 12
+    assert all(len(r.json()["agents"]) == 60 for r in answers)
+    assert sim.count("api", path="agents/states") == 3  # one full read: three pages of CXone's
