@@ -22,11 +22,18 @@ def test_the_docs_table_and_the_enumeration_name_the_same_reasons():
 
 
 def test_every_reason_a_sign_in_page_can_show_has_a_status_and_words():
-    shown = {r for r in Reason if not r.value.startswith(("discovery_", "refresh_", "logout_"))} - {
-        Reason.TOKEN_SESSION_GONE, Reason.NO_REFRESH_TOKEN, Reason.REFRESHED_ID_TOKEN_MISMATCH}
+    shown = {r for r in Reason if not r.value.startswith(("discovery_", "refresh_", "logout_", "api_"))} - {
+        Reason.TOKEN_SESSION_GONE, Reason.NO_REFRESH_TOKEN, Reason.REFRESHED_ID_TOKEN_MISMATCH, Reason.NOT_A_SUPERVISOR}
     missing = [r.value for r in shown if r not in FAILURES]
     assert not missing
     assert all(400 <= status < 600 and message for status, message in FAILURES.values())
+
+
+def test_every_reason_a_workspace_can_show_has_words():
+    from workspaces.views import MESSAGES
+
+    missing = [r.value for r in Reason if r.value.startswith("api_") and not MESSAGES.get(r)]
+    assert not missing
 
 
 def test_no_reason_is_spelled_out_as_a_string_in_the_code():
