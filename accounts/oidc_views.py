@@ -44,6 +44,7 @@ from .oidc.errors import InvalidRequest, ProviderError, SignInError, UpstreamErr
 logger = logging.getLogger("accounts.signin")
 
 MAX_CODE_LENGTH = 4096
+LAST_ORG_COOKIE = "cxone_org"
 _ASCII_NUMBER = re.compile(r"^[0-9]{1,9}$")
 _PRINTABLE = re.compile(r"^[\x20-\x7e]*$")
 
@@ -85,8 +86,33 @@ def signin_failed(request, error, tenant=None):
         retry_url = reverse("oidc_authentication_init") + "?" + urlencode({"tenant": tenant.slug})
     if wants_json(request):
         return json_error("sign_in_failed", reason=shown, message=message, status=status, login_url=retry_url)
-    context = {"message": message, "reason": shown, "retry_url": retry_url, "request_id": getattr(request, "request_id", "")}
+    typed_org = error.reason in (Reason.TENANT_UNKNOWN, Reason.TENANT_INACTIVE)
+    context = {
+        "message": message,
+        "advice": advice(error.reason),
+        "reason": shown,
+        "retry_url": retry_url,
+        "request_id": getattr(request, "request_id", ""),
+        "cancelled": error.reason == Reason.SIGN_IN_CANCELLED,
+        # A mistyped Organization ID stays in the field, ready to correct.
+        "org_form": typed_org,
+        "org_id": loggable(error.detail, 64) if typed_org else "",
+        "org_error": typed_org,
+        "can_sign_in": typed_org,
+    }
     return render(request, "accounts/signin_failed.html", context, status=status)
+
+
+def advice(reason):
+    """What the person can do next, and whom to ask."""
+    if reason in (Reason.TENANT_UNKNOWN, Reason.TENANT_INACTIVE):
+        return "Check the Organization ID with your portal administrator, or use Sign in with CXone instead."
+    if reason in (Reason.TENANT_NOT_REGISTERED, Reason.USER_INACTIVE, Reason.TENANT_MISMATCH):
+        return "Ask your portal administrator to give your organization or account access."
+    status, _ = failure(reason)
+    if status >= 500 or reason == Reason.SIGN_IN_RATE_LIMITED:
+        return "Wait a minute and try again. If it keeps happening, tell your portal administrator the request number below."
+    return "Try again. If it keeps happening, tell your portal administrator the request number below."
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -123,7 +149,7 @@ class CXoneAuthenticateView(OIDCAuthenticationRequestView):
             # Only a possible slug reaches the database (PostgreSQL refuses NUL, for one).
             valid = len(slug) <= 64 and slug_re.match(slug)
             tenants = Tenant.objects.select_related("environment").defer("environment__client_secret")
-            tenant = tenants.filter(slug=slug).first() if valid else None
+            tenant = tenants.filter(slug__iexact=slug).first() if valid else None
             if tenant is None:
                 raise InvalidRequest(Reason.TENANT_UNKNOWN, slug)
             if not tenant.is_active or not tenant.environment.is_active:
@@ -244,6 +270,9 @@ class CXoneCallbackView(OIDCAuthenticationCallbackView):
             tokenstore.discard(self.request)  # signing in again in this browser replaces its tokens
             response = super().login_success()
             tokenstore.start(self.request, self.user, identity.tenant, self.flow.tokens)
+        # The organization is offered first next time in this browser: its slug, nothing personal.
+        response.set_cookie(LAST_ORG_COOKIE, identity.tenant.slug, max_age=365 * 86400, httponly=True,
+                            samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
         logger.info(
             "sign-in succeeded",
             extra={
@@ -292,6 +321,11 @@ def _end_session_endpoint(environment):
 @method_decorator(never_cache, name="dispatch")
 class CXoneLogoutView(OIDCLogoutView):
     """POST /oidc/logout/: the library's logout; OIDC_OP_LOGOUT_URL_METHOD adds CXone's part."""
+
+    def get(self, request):
+        """A page with a sign-out button (the library answers 405 unless GET may log out,
+        which would let any page sign a user out)."""
+        return render(request, "accounts/logout_confirm.html")
 
     # Longer URLs fail at proxies (nginx's default header buffers hold 8 KB) and at Django's
     # redirect limit: a large id_token_hint goes in a form body instead.

@@ -12,6 +12,8 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from django.core.validators import slug_re
+
 from cxone_portal.reasons import Reason
 from cxone_portal.web import safe_next, simulator_on
 from tenants.models import Environment, Tenant
@@ -19,7 +21,7 @@ from tenants.models import Environment, Tenant
 from . import tokenstore
 from .decorators import signin_required
 from .models import PortalRole
-from .oidc_views import logout_state_signer
+from .oidc_views import LAST_ORG_COOKIE, logout_state_signer
 
 logger = logging.getLogger("accounts.signin")
 
@@ -27,13 +29,17 @@ logger = logging.getLogger("accounts.signin")
 @method_decorator(never_cache, name="dispatch")
 class LoginView(View):
     def get(self, request):
+        next_url = safe_next(request, request.GET.get("next")) or ""
+        if request.user.is_authenticated:  # already in: straight to the work page (or `next`)
+            return redirect(next_url or "dashboard")
         # Names only: a public page reads no secret (and works whatever the encryption key).
         rows = Environment.objects.filter(is_active=True).order_by("name", "pk").values_list("pk", "name")
         environments = [(pk, name or f"CXone environment {n}") for n, (pk, name) in enumerate(rows, 1)]
         context = {
-            "next": safe_next(request, request.GET.get("next")) or "",
-            "environments": environments if len(environments) > 1 else [],
+            "next": next_url,
+            "environments": environments,
             "can_sign_in": bool(environments),
+            "last_org": last_organization(request),
             # The demo lists its tenants; a production sign-in page lists none.
             "demo_tenants": (
                 Tenant.objects.filter(is_active=True, environment__is_active=True).order_by("name")
@@ -42,6 +48,14 @@ class LoginView(View):
             ),
         }
         return render(request, "accounts/login.html", context)
+
+
+def last_organization(request):
+    """The organization this browser last signed in to (its cookie holds only the slug)."""
+    slug = request.COOKIES.get(LAST_ORG_COOKIE, "")
+    if not slug or len(slug) > 64 or not slug_re.match(slug):
+        return None
+    return Tenant.objects.filter(slug__iexact=slug, is_active=True, environment__is_active=True).only("slug", "name").first()
 
 
 @never_cache

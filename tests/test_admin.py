@@ -106,3 +106,53 @@ def test_tenant_list_shows_status_age_and_api_base_and_runs_discovery(staff, op)
     )
     page = response.content.decode()
     assert "could not be reached" in page and "last good result kept" in page
+
+
+# --- issue 12: see and act ------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_identities_are_listed_searchable_and_filterable(admin_client, cxone):
+    from django.test import Client
+
+    from .conftest import Browser
+
+    Browser(Client(), cxone).sign_in()
+    Browser(Client(), cxone).sign_in(tenant="globex", username="tess.lead@globex.example")
+    page = admin_client.get("/admin/accounts/cxoneidentity/").content.decode()
+    assert "Alex Rivera" in page and "Tess Nakamura" in page and "Globex Care" in page and "Supervisor" in page
+    found = admin_client.get("/admin/accounts/cxoneidentity/", {"q": "tess.lead"}).content.decode()
+    assert "Tess Nakamura" in found and "Alex Rivera" not in found
+    active = admin_client.get("/admin/accounts/cxoneidentity/", {"activity": "session", "portal_role__exact": "Agent"}).content.decode()
+    assert "Alex Rivera" in active and "Tess Nakamura" not in active
+    users = admin_client.get("/admin/auth/user/").content.decode()
+    assert "Alex Rivera (alex.agent@acme.example)" in users and "Acme Support" in users
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", ["accounts/cxoneidentity", "tenants/tenant", "tenants/environment", "auth/user"])
+def test_sign_out_everywhere_ends_every_session_of_the_selection_and_says_how_many(admin_client, cxone, model):
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+
+    from accounts.models import CXoneIdentity, TokenSession
+
+    from .conftest import Browser
+
+    laptops = [Browser(Client(), cxone) for _ in range(2)]
+    for laptop in laptops:
+        laptop.sign_in()  # one agent, two browsers
+    other = Browser(Client(), cxone)
+    other.sign_in(tenant="globex", username="tess.lead@globex.example")
+    alex = CXoneIdentity.objects.get(login_name="alex.agent@acme.example")
+    pk = {"accounts/cxoneidentity": alex.pk, "tenants/tenant": alex.tenant_id, "tenants/environment": alex.tenant.environment_id,
+          "auth/user": alex.user_id}[model]
+    response = admin_client.post(f"/admin/{model}/", {"action": "sign_out_everywhere", "_selected_action": [pk]}, follow=True)
+    if model == "tenants/environment":  # the environment holds both tenants
+        assert "Ended 3 session(s) of 2 user(s)." in response.content.decode()
+        return
+    assert "Ended 2 session(s) of 1 user(s)." in response.content.decode()
+    for laptop in laptops:
+        assert laptop.client.get("/account/").status_code == 302
+    assert other.client.get("/account/").status_code == 200
+    assert TokenSession.objects.count() == 1 and Session.objects.filter(session_key__in=[
+        laptop.client.session.session_key for laptop in laptops]).count() == 0

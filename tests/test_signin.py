@@ -153,7 +153,7 @@ def test_without_tenant_and_several_environments_the_login_page_picks(browser, c
     response = browser.client.get("/oidc/authenticate/")
     assert response.status_code == 302 and response["Location"] == "/login/"
     page = browser.client.get("/login/").content.decode()
-    assert 'name="environment"' in page
+    assert f'?environment={cxone.environment.pk}' in page and 'Sign in with CXone — Simulator' in page
     url = browser.start(environment=str(cxone.environment.pk))
     assert url.startswith(cxone.op.issuer)
 
@@ -572,7 +572,9 @@ def test_logout_without_end_session_endpoint(browser, cxone):
 @pytest.mark.django_db
 def test_logout_is_post_only_and_csrf_protected(browser, cxone):
     browser.sign_in()
-    assert browser.client.get("/oidc/logout/").status_code == 405
+    confirm = browser.client.get("/oidc/logout/")  # a page with a button: GET never signs out
+    assert confirm.status_code == 200 and 'data-test="confirm-sign-out"' in confirm.content.decode()
+    assert TokenSession.objects.exists()
     strict = Client(enforce_csrf_checks=True)
     strict.cookies = browser.client.cookies
     assert strict.post("/oidc/logout/").status_code == 403
