@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tenants.admin import EnvironmentAdmin, TenantAdmin
 
-from .models import CXoneIdentity
+from .models import CXoneIdentity, SignInEvent
 from .signout import sign_out_everywhere
 
 User = get_user_model()
@@ -109,3 +109,20 @@ class PortalUserAdmin(UserAdmin):
 TenantAdmin.actions = [*TenantAdmin.actions, sign_out_action(lambda tenants: User.objects.filter(cxone_identity__tenant__in=tenants))]
 EnvironmentAdmin.actions = [*EnvironmentAdmin.actions, sign_out_action(
     lambda environments: User.objects.filter(cxone_identity__tenant__environment__in=environments))]
+
+
+@admin.register(SignInEvent)
+class SignInEventAdmin(admin.ModelAdmin):
+    """Every sign-in, failure, sign-out, failed refresh and ended session; read-only."""
+
+    list_display = ["at", "kind", "who", "tenant", "reason", "detail", "request_id"]
+    list_filter = ["kind", "tenant", "reason"]
+    search_fields = ["who", "request_id", "reason"]
+    date_hierarchy = "at"
+    list_select_related = ["tenant"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

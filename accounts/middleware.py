@@ -17,7 +17,7 @@ from django.urls import reverse
 from cxone_portal.reasons import Reason
 from cxone_portal.web import SESSION_ENDED, json_error, wants_json
 
-from . import refresh, tokenstore
+from . import events, refresh, tokenstore
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,9 @@ class TokenRefreshMiddleware:
         pk = tokenstore.row_id(request.session)
         if pk is not None:
             if not request.user.is_authenticated:
-                tokenstore.end(request)
+                row = tokenstore.end(request)
+                if row is not None:
+                    events.record(events.Kind.SESSION_ENDED, reason=Reason.USER_INACTIVE, user_id=row.user_id, tenant_id=row.tenant_id)
                 logger.info("session ended", extra={"event": "refresh", "outcome": "ended", "reason": Reason.USER_INACTIVE})
                 return self.session_ended(request, Reason.USER_INACTIVE)
             expires_at = request.session.get(tokenstore.EXPIRES_KEY)

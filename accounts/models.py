@@ -3,6 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from cxone_portal.fields import EncryptedTextField
 from tenants.models import Tenant
@@ -73,3 +74,31 @@ class TokenSession(models.Model):
 
     def __str__(self):
         return f"tokens of {self.user} until {self.expires_at:%Y-%m-%d %H:%M:%S}"
+
+
+class SignInEvent(models.Model):
+    """One sign-in, failed sign-in, sign-out, failed refresh or ended session: who, which
+    tenant, when, why and the request id to find it in the logs. Never a token."""
+
+    class Kind(models.TextChoices):
+        SIGN_IN = "sign_in", "signed in"
+        SIGN_IN_FAILED = "sign_in_failed", "sign-in failed"
+        SIGN_OUT = "sign_out", "signed out"
+        REFRESH_FAILED = "refresh_failed", "refresh failed"
+        SESSION_ENDED = "session_ended", "session ended"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    reason = models.CharField(max_length=40, blank=True)
+    detail = models.CharField(max_length=80, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="sign_in_events")
+    who = models.CharField(max_length=255, blank=True, help_text="The CXone login name then (kept when the user is deleted).")
+    tenant = models.ForeignKey(Tenant, null=True, blank=True, on_delete=models.SET_NULL, related_name="sign_in_events")
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["tenant", "kind", "at"], name="event_tenant_kind_at")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.who or '-'} {self.at:%Y-%m-%d %H:%M:%S}"

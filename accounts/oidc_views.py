@@ -36,7 +36,7 @@ from cxone_portal.web import failure, json_error, loggable, public_reason, safe_
 from tenants import discovery
 from tenants.models import Environment, Tenant
 
-from . import tokenstore
+from . import events, tokenstore
 from .flows import FlowJar
 from .oidc.authorize import build_authorization_request
 from .oidc.errors import InvalidRequest, ProviderError, SignInError, UpstreamError
@@ -270,6 +270,7 @@ class CXoneCallbackView(OIDCAuthenticationCallbackView):
             tokenstore.discard(self.request)  # signing in again in this browser replaces its tokens
             response = super().login_success()
             tokenstore.start(self.request, self.user, identity.tenant, self.flow.tokens)
+        events.record(events.Kind.SIGN_IN, user=self.user, tenant=identity.tenant)
         # The organization is offered first next time in this browser: its slug, nothing personal.
         response.set_cookie(LAST_ORG_COOKIE, identity.tenant.slug, max_age=365 * 86400, httponly=True,
                             samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
@@ -287,6 +288,9 @@ class CXoneCallbackView(OIDCAuthenticationCallbackView):
 
     def login_failure(self):
         """A page that says why (the library redirects to a fixed URL with no reason)."""
+        if self.flow is not None:  # a real sign-in attempt (not a forged or replayed state)
+            events.record(events.Kind.SIGN_IN_FAILED, reason=self.failure.reason, detail=self.failure.detail,
+                          tenant=self.flow.tenant)
         return signin_failed(self.request, self.failure, getattr(self.flow, "tenant", None))
 
 
@@ -296,6 +300,7 @@ def end_session_url(request):
     signed-out page can check it after the session is gone."""
     row = tokenstore.end(request)
     logger.info("signed out", extra={"event": "sign_out", "had_tokens": row is not None})
+    events.record(events.Kind.SIGN_OUT, user=request.user, tenant_id=row.tenant_id if row else None)
     signed_out = reverse("signed_out")
     end_session = _end_session_endpoint(row.tenant.environment) if row else None
     if not end_session:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from cxone_portal import http
 from cxone_portal.reasons import Reason
 
-from . import adapters
+from . import adapters, events
 from .models import TokenSession
 from .oidc import id_token as id_tokens
 from .oidc import tokens
@@ -64,6 +64,7 @@ def _load(pk):
 
 def _end(row, reason, detail=""):
     TokenSession.objects.filter(pk=row.pk).delete()
+    events.record(events.Kind.SESSION_ENDED, reason=reason, detail=detail, user_id=row.user_id, tenant_id=row.tenant_id)
     logger.info(
         "session ended",
         extra={"event": "refresh", "outcome": "ended", "reason": reason, "detail": detail, "user_id": row.user_id},
@@ -202,6 +203,7 @@ def _failed(row, owner, reason, detail=""):
     if row.expires_at <= now:
         return _end(row, Reason.REFRESH_FAILED_EXPIRED, reason)
     row.failures, row.retry_at = failures, retry_at
+    events.record(events.Kind.REFRESH_FAILED, reason=reason, detail=detail, user_id=row.user_id, tenant_id=row.tenant_id)
     logger.warning(
         "refresh failed; will retry",
         extra={"event": "refresh", "outcome": "deferred", "reason": reason, "detail": detail, "user_id": row.user_id},

@@ -2,6 +2,9 @@
 from django.contrib.sessions.models import Session
 from django.db import transaction
 
+from cxone_portal.reasons import Reason
+
+from . import events
 from .models import TokenSession
 
 
@@ -15,5 +18,8 @@ def sign_out_everywhere(users):
         keys = list(rows.values_list("session_key", flat=True))
         user_count = rows.values("user_id").distinct().count()
         Session.objects.filter(session_key__in=keys).delete()
+        ended_rows = list(rows.values_list("user_id", "tenant_id").distinct())
         ended = rows.delete()[1].get(TokenSession._meta.label, 0)
+    for user_id, tenant_id in ended_rows:
+        events.record(events.Kind.SESSION_ENDED, reason=Reason.SIGNED_OUT_BY_ADMIN, user_id=user_id, tenant_id=tenant_id)
     return ended, user_count

@@ -25,6 +25,11 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
 }
 
 
+def current_request_id():
+    """The id of the request this thread serves ("-" outside one), for records that outlive logs."""
+    return _request_id.get()
+
+
 class RequestIdMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

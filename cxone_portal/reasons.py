@@ -64,6 +64,7 @@ class Reason(StrEnum):
     REFRESH_FAILED_EXPIRED = "refresh_failed_expired"
     REFRESH_WAIT_TIMEOUT = "refresh_wait_timeout"
     LOGOUT_STATE_MISMATCH = "logout_state_mismatch"
+    SIGNED_OUT_BY_ADMIN = "signed_out_by_admin"
     # --- discovery (the admin, the commands and the sign-in start see these) --------------
     DISCOVERY_BAD_URL = "discovery_bad_url"
     DISCOVERY_INSECURE_URL = "discovery_insecure_url"

@@ -169,6 +169,9 @@ CXONE_JWKS_MIN_REFETCH_INTERVAL = env.int("CXONE_JWKS_MIN_REFETCH_INTERVAL", def
 CXONE_BOARD_POLL_SECONDS = env.int("CXONE_BOARD_POLL_SECONDS", default=5)
 CXONE_CONTACTS_POLL_SECONDS = env.int("CXONE_CONTACTS_POLL_SECONDS", default=30)
 CXONE_API_PAGE_SIZE = env.int("CXONE_API_PAGE_SIZE", default=100)
+# Sign-in events (admin: who signed in, failed, signed out) are kept this many days;
+# `manage.py prune_sign_in_events` deletes older ones (schedule it daily).
+SIGN_IN_EVENT_RETENTION_DAYS = env.int("SIGN_IN_EVENT_RETENTION_DAYS", default=90)
 
 # Development simulator of CXone (never in production: system check cxone.E001 in simulator/checks.py).
 CXONE_SIMULATOR = env.bool("CXONE_SIMULATOR", default=False)

@@ -1,4 +1,10 @@
+from datetime import timedelta
+
 from django.contrib import admin, messages
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
 from . import discovery
@@ -42,9 +48,17 @@ class DiscoveryColumns:
 class EnvironmentAdmin(DiscoveryColumns, admin.ModelAdmin):
     form = EnvironmentForm
     list_display = ["__str__", "issuer", "client_id", "token_auth_method", "is_active", "discovery_status", "discovery_age"]
-    readonly_fields = ["openid_configuration", "discovered_at", "discovery_error"]
+    readonly_fields = ["discovered", "discovered_at", "discovery_error"]
     actions = [run_discovery]
     change_form_template = "admin/tenants/environment/change_form.html"
+
+    @admin.display(description="discovered (the issuer's OpenID configuration)")
+    def discovered(self, obj):
+        config = obj.openid_configuration or {}
+        rows = [(name.replace("_", " "), config.get(name)) for name in (
+            "authorization_endpoint", "token_endpoint", "jwks_uri", "end_session_endpoint", "userinfo_endpoint")]
+        rows.append(("signing algorithms", ", ".join(map(str, config.get("id_token_signing_alg_values_supported") or [])) or None))
+        return format_html_join(mark_safe("<br>"), "{}: {}", ((label, value or "—") for label, value in rows))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """Shows the redirect URIs to paste into NICE's registration, on the admin's own origin."""
@@ -61,12 +75,52 @@ class EnvironmentAdmin(DiscoveryColumns, admin.ModelAdmin):
 @admin.register(Tenant)
 class TenantAdmin(DiscoveryColumns, admin.ModelAdmin):
     form = TenantForm
-    list_display = ["name", "slug", "tenant_id", "environment", "is_active", "discovery_status", "discovery_age", "api_base_url"]
+    list_display = ["name", "slug", "environment", "is_active", "last_sign_in", "failures_24h", "discovery_status",
+                    "discovery_age", "api_base_url"]
     list_filter = ["is_active", "environment"]
     search_fields = ["name", "slug", "tenant_id"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["cxone_configuration", "discovered_at", "discovery_error", "api_base_url"]
+    readonly_fields = ["sign_in_status", "recent_sign_ins", "discovered", "discovered_at", "discovery_error"]
     actions = [run_discovery]
+
+    def get_queryset(self, request):
+        # Sign-in events (accounts.SignInEvent) point here as `sign_in_events`.
+        day_ago = timezone.now() - timedelta(hours=24)
+        return super().get_queryset(request).annotate(
+            _last_sign_in=Max("sign_in_events__at", filter=Q(sign_in_events__kind="sign_in")),
+            _failures=Count("sign_in_events", filter=Q(sign_in_events__kind="sign_in_failed", sign_in_events__at__gte=day_ago)),
+        )
+
+    @admin.display(description="last sign-in", ordering="_last_sign_in")
+    def last_sign_in(self, obj):
+        return f"{timesince(obj._last_sign_in)} ago" if obj._last_sign_in else "never"
+
+    @admin.display(description="failures (24 h)", ordering="_failures")
+    def failures_24h(self, obj):
+        return obj._failures
+
+    @admin.display(description="sign-in status")
+    def sign_in_status(self, obj):
+        if not obj.pk:
+            return "—"
+        return format_html("Last sign-in: {} · failures in the last 24 hours: {} · discovery: {} ({})",
+                           self.last_sign_in(obj), obj._failures, _status(obj), _age(obj))
+
+    @admin.display(description="recent sign-ins and failures")
+    def recent_sign_ins(self, obj):
+        events = list(obj.sign_in_events.all()[:10]) if obj.pk else []
+        if not events:
+            return "none yet"
+        return format_html_join(mark_safe("<br>"), "{} · {} · {} {}",
+                                ((f"{e.at:%Y-%m-%d %H:%M:%S} UTC", e.get_kind_display(), e.who or "—", e.reason) for e in events))
+
+    @admin.display(description="discovered (CXone's answer)")
+    def discovered(self, obj):
+        config = obj.cxone_configuration or {}
+        rows = [(label, config.get(key)) for key, label in (
+            ("api_endpoint", "API base URL"), ("ui_endpoint", "CXone web app"), ("area", "area"),
+            ("cluster", "cluster"), ("domain", "domain"), ("tenantId", "tenantId"))]
+        return format_html_join(mark_safe("<br>"), "{}: {}", ((label, value if value not in (None, "") else "—") for label, value in rows))
 
     @admin.display(description="API base URL")
     def api_base_url(self, obj):

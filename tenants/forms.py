@@ -77,6 +77,22 @@ class TenantForm(DiscoveredForm):
     class Meta:
         model = Tenant
         fields = ["environment", "tenant_id", "name", "slug", "is_active", "supervisor_roles"]
+        labels = {"slug": "Organization ID", "name": "Display name"}
+        help_texts = {
+            "environment": "The CXone app registration (issuer and client) this tenant's users sign in through.",
+            "tenant_id": "The tenant's CXone tenantId, a UUID. CXone puts it in every user's id_token (`tenantId`); "
+                         "the tenant's CXone administrator or NICE support can read it out. Discovery checks it on save.",
+            "name": "Shown to users on the sign-in page, the error pages and their workspace.",
+            "slug": "Users may type this to go straight to their organization (capitals don't matter). "
+                    "Letters, digits, - and _. Most users never need it: Sign in with CXone finds the tenant.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # With one environment there is nothing to choose: it is preselected.
+        environments = Environment.objects.filter(is_active=True)
+        if not self.instance.pk and "environment" in self.fields and environments.count() == 1:
+            self.fields["environment"].initial = environments.first().pk
 
     def clean(self):
         cleaned = super().clean()

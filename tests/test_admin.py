@@ -156,3 +156,42 @@ def test_sign_out_everywhere_ends_every_session_of_the_selection_and_says_how_ma
     assert other.client.get("/account/").status_code == 200
     assert TokenSession.objects.count() == 1 and Session.objects.filter(session_key__in=[
         laptop.client.session.session_key for laptop in laptops]).count() == 0
+
+
+@pytest.mark.django_db
+def test_sign_in_events_are_recorded_browsable_and_pruned(admin_client, cxone):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.test import Client
+    from django.utils import timezone
+
+    from accounts.models import SignInEvent
+
+    from .conftest import AGENT, Browser
+
+    browser = Browser(Client(), cxone)
+    browser.sign_in()
+    browser.callback(browser.login_at_cxone(browser.start(tenant="acme"), AGENT, action="cancel"))
+    browser.client.post("/oidc/logout/")
+    kinds = list(SignInEvent.objects.order_by("at").values_list("kind", "reason", "who"))
+    assert kinds == [("sign_in", "", AGENT), ("sign_in_failed", "sign_in_cancelled", ""), ("sign_out", "", AGENT)]
+    assert all(SignInEvent.objects.values_list("request_id", flat=True))
+    page = admin_client.get("/admin/accounts/signinevent/", {"kind__exact": "sign_in_failed"}).content.decode()
+    rows = page.split("<tbody>")[-1].split("</tbody>")[0]
+    assert "sign_in_cancelled" in rows and "signed in" not in rows
+    tenant_page = admin_client.get(f"/admin/tenants/tenant/{cxone.tenant('acme').pk}/change/").content.decode()
+    assert "failures in the last 24 hours: 1" in tenant_page and "sign-in failed" in tenant_page
+    assert "API base URL: " + cxone.op.issuer + "/api-na1" in tenant_page  # discovery as readable fields
+    tenants = admin_client.get("/admin/tenants/tenant/").content.decode()
+    assert "ago" in tenants
+    SignInEvent.objects.filter(kind="sign_in").update(at=timezone.now() - timedelta(days=91))
+    call_command("prune_sign_in_events")
+    assert not SignInEvent.objects.filter(kind="sign_in").exists() and SignInEvent.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_adding_a_tenant_is_guided(admin_client, cxone):
+    page = admin_client.get("/admin/tenants/tenant/add/").content.decode()
+    assert "Organization ID" in page and "tenantId" in page and "capitals don" in page
+    assert f'<option value="{cxone.environment.pk}" selected>' in page  # the one environment, preselected
