@@ -40,5 +40,24 @@ def demo_tenants():
     ]
 
 
+def practice_tenant():
+    """A tenant the simulator knows but `setup_demo` does not register: an admin can practise
+    registering a tenant through the admin form (its tenantId is printed by setup_demo)."""
+    return SimTenant(
+        tenant_id="3a7c9e1b-2d4f-4a6b-8c0e-5f7a9b1c3d30",
+        name="Initech Help",
+        slug="initech",
+        short_name="INITECH_HELP",
+        brand_color="#b5480e",
+        bu_id=4605555,
+        area="au1",
+        cluster="A31",
+        users=[
+            SimUser("ivy.agent@initech.example", "Ivy", "Nguyen", "Agent", agent_id=3001),
+            SimUser("pete.lead@initech.example", "Peter", "Gibbons", "Manager", agent_id=3002),
+        ],
+    )
+
+
 def demo_client(redirect_uris=None, post_logout_redirect_uris=None):
     return SimClient(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, redirect_uris, post_logout_redirect_uris)

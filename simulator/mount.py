@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.urls import reverse
 
-from .demo import DEMO_CLIENT_ID, demo_client, demo_tenants
+from .demo import DEMO_CLIENT_ID, demo_client, demo_tenants, practice_tenant
 from .provider import CXoneSimulator
 
 
@@ -40,7 +40,7 @@ def registered_post_logout_redirect_uris():
 def mount(portal_app):
     simulator = CXoneSimulator(
         settings.CXONE_SIMULATOR_ISSUER,
-        demo_tenants(),
+        [*demo_tenants(), practice_tenant()],  # the last one for the admin to register
         [demo_client(registered_redirect_uris, registered_post_logout_redirect_uris)],
         token_ttl=settings.CXONE_SIMULATOR_TOKEN_TTL,
     )

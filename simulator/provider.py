@@ -168,6 +168,11 @@ class CXoneSimulator:
         with self._lock:
             self.keys = [_Key()] + (self.keys if keep_old else [])
 
+    def add_tenant(self, tenant):
+        """Serve another tenant from now on (discovery, sign-in, APIs), while running."""
+        with self._lock:
+            self.tenants[tenant.tenant_id.lower()] = tenant
+
     def find_user(self, username):
         for tenant in self.tenants.values():
             user = tenant.user(username)

@@ -195,3 +195,22 @@ def test_adding_a_tenant_is_guided(admin_client, cxone):
     page = admin_client.get("/admin/tenants/tenant/add/").content.decode()
     assert "Organization ID" in page and "tenantId" in page and "capitals don" in page
     assert f'<option value="{cxone.environment.pk}" selected>' in page  # the one environment, preselected
+
+
+@pytest.mark.django_db
+def test_a_tenant_added_to_the_simulator_at_runtime_registers_through_the_admin_form(admin_client, cxone):
+    from simulator.demo import practice_tenant
+    from tenants.models import Tenant
+
+    practice = practice_tenant()
+    cxone.sim.add_tenant(practice)
+    response = admin_client.post("/admin/tenants/tenant/add/", {
+        "environment": cxone.environment.pk, "tenant_id": practice.tenant_id, "name": practice.name,
+        "slug": practice.slug, "is_active": "on", "supervisor_roles": "Manager,Administrator"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    tenant = Tenant.objects.get(slug="initech")
+    assert tenant.api_base_url == cxone.op.issuer + "/api-au1"
+    from django.test import Client
+
+    from .conftest import Browser
+    assert Browser(Client(), cxone).sign_in(tenant="initech", username="pete.lead@initech.example")["Location"] == "/dashboard/"

@@ -196,3 +196,27 @@ def test_embedded_defaults_work_in_a_directory_that_does_not_exist_yet(tmp_path)
         result = procs.manage(env, *step)
         assert result.returncode == 0, result.stderr
     assert (tmp_path / "var" / "portal.sqlite3").exists()
+
+
+@pytest.mark.django_db
+def test_setup_demo_survives_whatever_an_admin_did_to_the_demo(settings, tmp_path, capsys):
+    """Renamed, re-keyed, retired and deleted demo tenants: no traceback, the admin's edits
+    stay, only what is missing comes back."""
+    from django.core.management import call_command
+
+    from simulator.management.commands.setup_demo import Command as SetupDemo
+    from tenants.models import Environment, Tenant
+
+    settings.CXONE_SIMULATOR, settings.DEBUG, settings.VAR_DIR = True, True, tmp_path
+    call_command(SetupDemo())
+    Tenant.objects.filter(slug="acme").update(name="Acme (renamed)", slug="acme-support", is_active=False)
+    Tenant.objects.filter(slug="globex").delete()
+    Environment.objects.update(name="My simulator", key="sim")
+    Tenant.objects.create(environment=Environment.objects.get(), tenant_id="00000000-0000-4000-8000-000000000001",
+                          name="Squatter", slug="globex")  # the demo's slug, taken by another tenant
+    call_command(SetupDemo())
+    acme = Tenant.objects.get(tenant_id="11e9a3c2-5b7d-4f0e-9a61-3c0d8e2f4a10")
+    assert (acme.name, acme.slug, acme.is_active) == ("Acme (renamed)", "acme-support", False)
+    globex = Tenant.objects.get(tenant_id="2f4b6d8e-0a1c-4e3f-8b5d-7c9e1a3b5d20")
+    assert globex.slug == "globex-2" and globex.is_active
+    assert Environment.objects.get().name == "My simulator" and Environment.objects.get().key == "sim"

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from cxone_portal.web import simulator_on
-from simulator.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demo_tenants
+from simulator.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demo_tenants, practice_tenant
 from tenants.models import Environment, Tenant, TokenAuthMethod
 
 
@@ -20,31 +20,34 @@ class Command(BaseCommand):
             raise CommandError("setup_demo needs CXONE_SIMULATOR and DEBUG on.")
         issuer = settings.CXONE_SIMULATOR_ISSUER
         with transaction.atomic():
+            # Safe to run again after anything an admin did to the demo: what exists is left as
+            # the admin made it (renamed, retired, re-keyed); only what is missing is restored.
             # Keyed by the demo client id, so a run on another port moves the demo, not copies it.
-            environment = Environment.objects.filter(client_id=DEMO_CLIENT_ID).first() or Environment(client_id=DEMO_CLIENT_ID)
-            if environment.issuer != issuer:
+            environment = Environment.objects.filter(client_id=DEMO_CLIENT_ID).first()
+            if environment is None:
+                environment = Environment(client_id=DEMO_CLIENT_ID, name="CXone simulator", issuer=issuer,
+                                          client_secret=DEMO_CLIENT_SECRET, token_auth_method=TokenAuthMethod.CLIENT_SECRET_BASIC)
+                environment.save()
+            elif environment.issuer != issuer:
                 environment.issuer = issuer
                 environment.openid_configuration = environment.discovered_at = None
-            environment.name = "CXone simulator"
-            environment.client_secret = DEMO_CLIENT_SECRET
-            environment.token_auth_method = TokenAuthMethod.CLIENT_SECRET_BASIC
-            environment.is_active = True
-            environment.save()
+                environment.save()
             for demo in demo_tenants():
-                Tenant.objects.update_or_create(
-                    slug=demo.slug,
-                    defaults={
-                        "environment": environment,
-                        "tenant_id": uuid.UUID(demo.tenant_id),
-                        "name": demo.name,
-                        "is_active": True,
-                    },
-                )
+                if Tenant.objects.filter(environment=environment, tenant_id=uuid.UUID(demo.tenant_id)).exists():
+                    continue
+                slug, n = demo.slug, 1
+                while Tenant.objects.filter(slug=slug).exists():  # the slug went to another tenant meanwhile
+                    n += 1
+                    slug = f"{demo.slug}-{n}"
+                Tenant.objects.create(environment=environment, tenant_id=uuid.UUID(demo.tenant_id), name=demo.name, slug=slug)
         # Discovery runs on first use: the simulator answers once the server is up.
         self.stdout.write(f"Demo environment: {issuer} (client {DEMO_CLIENT_ID})")
         for demo in demo_tenants():
             users = ", ".join(f"{u.username} ({u.role})" for u in demo.users)
             self.stdout.write(f"Demo tenant {demo.name} [{demo.slug}]: {users}")
+        practice = practice_tenant()
+        self.stdout.write(f"Practice registering a tenant in the admin: {practice.name}, tenantId {practice.tenant_id} "
+                          f"(the simulator knows it; the portal does not yet)")
         self.ensure_admin()
 
     def ensure_admin(self):
