@@ -74,12 +74,8 @@ def _end(row, reason, detail=""):
 
 def refresh_if_due(pk):
     """Make sure the session's access token is not due; refresh it if it is."""
-    lease_seconds = http.timeout() * 2 + 5
-    deadline = time.monotonic() + lease_seconds
-    while True:
-        row = _load(pk)
-        if row is None:
-            return Outcome(None, "ended", Reason.TOKEN_SESSION_GONE)
+
+    def settle(row):
         now = timezone.now()
         valid = row.expires_at > now
         if not is_due(row.expires_at.timestamp(), row.lifetime):
@@ -88,34 +84,44 @@ def refresh_if_due(pk):
             return Outcome(row, "fresh") if valid else _end(row, Reason.NO_REFRESH_TOKEN)
         if row.retry_at and row.retry_at > now:
             return Outcome(row, "deferred", Reason.REFRESH_BACKOFF) if valid else _end(row, Reason.REFRESH_FAILED_EXPIRED)
-        owner = _claim(row, lease_seconds)
-        if owner:
-            return _refresh_holding(row, owner)
-        if valid:
-            return Outcome(row, "in_flight")
-        if time.monotonic() > deadline:
-            return _end(row, Reason.REFRESH_WAIT_TIMEOUT)
-        time.sleep(WAIT_STEP)
+        return None
+
+    # While the token is still valid, a request that finds another one refreshing goes on.
+    return _single_flight(pk, settle, wait_while_valid=False)
 
 
 def refresh_after_rejection(pk, rejected_access_token):
     """CXone answered 401 to an access token the portal thought valid (revoked, or expired
     early): refresh once, now, unless another request has already replaced that token."""
+
+    def settle(row):
+        if row.access_token != rejected_access_token:
+            return Outcome(row, "refreshed")
+        return None if row.refresh_token else _end(row, Reason.NO_REFRESH_TOKEN)
+
+    outcome = _single_flight(pk, settle, wait_while_valid=True)
+    # A transient failure leaves a token CXone already refused: the session cannot work.
+    return _end(outcome.row, outcome.reason, outcome.detail) if outcome.status == "deferred" else outcome
+
+
+def _single_flight(pk, settle, *, wait_while_valid):
+    """Load the row; `settle(row)` answers at once or returns None to refresh. One request
+    claims the lease and refreshes; the others go on with a valid token (unless told to
+    wait) or wait for the new one, at most a lease's length."""
     lease_seconds = http.timeout() * 2 + 5
     deadline = time.monotonic() + lease_seconds
     while True:
         row = _load(pk)
         if row is None:
             return Outcome(None, "ended", Reason.TOKEN_SESSION_GONE)
-        if row.access_token != rejected_access_token:
-            return Outcome(row, "refreshed")
-        if not row.refresh_token:
-            return _end(row, Reason.NO_REFRESH_TOKEN)
+        settled = settle(row)
+        if settled is not None:
+            return settled
         owner = _claim(row, lease_seconds)
         if owner:
-            outcome = _refresh_holding(row, owner)
-            # A transient failure leaves a token CXone already refused: the session cannot work.
-            return _end(row, outcome.reason, outcome.detail) if outcome.status == "deferred" else outcome
+            return _refresh_holding(row, owner)
+        if not wait_while_valid and row.expires_at > timezone.now():
+            return Outcome(row, "in_flight")
         if time.monotonic() > deadline:
             return _end(row, Reason.REFRESH_WAIT_TIMEOUT)
         time.sleep(WAIT_STEP)
