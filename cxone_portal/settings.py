@@ -104,7 +104,7 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://cxone-portal"
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="cxone-portal"))
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "cxone_portal.sessions"  # database sessions (cxone_portal/sessions.py)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 # The OIDC callback is a cross-site top-level navigation: Lax lets the cookie ride along.
