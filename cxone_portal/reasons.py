@@ -85,3 +85,4 @@ class Reason(StrEnum):
     API_BAD_REQUEST = "api_bad_request"
     API_BAD_RESPONSE = "api_bad_response"
     NOT_A_SUPERVISOR = "not_a_supervisor"
+    NOT_A_CXONE_USER = "not_a_cxone_user"

@@ -24,7 +24,7 @@ def test_the_docs_table_and_the_enumeration_name_the_same_reasons():
 def test_every_reason_a_sign_in_page_can_show_has_a_status_and_words():
     shown = {r for r in Reason if not r.value.startswith(("discovery_", "refresh_", "logout_", "api_"))} - {
         Reason.TOKEN_SESSION_GONE, Reason.NO_REFRESH_TOKEN, Reason.REFRESHED_ID_TOKEN_MISMATCH, Reason.NOT_A_SUPERVISOR,
-        Reason.SIGNED_OUT_BY_ADMIN}
+        Reason.SIGNED_OUT_BY_ADMIN, Reason.NOT_A_CXONE_USER}
     missing = [r.value for r in shown if r not in FAILURES]
     assert not missing
     assert all(400 <= status < 600 and message for status, message in FAILURES.values())

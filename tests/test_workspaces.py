@@ -172,3 +172,11 @@ def test_when_that_refresh_fails_the_session_ends(supervisor):
     assert response.status_code == 401 and response.json()["error"] == "session_ended"
     assert not TokenSession.objects.filter(pk=row.pk).exists()
     assert supervisor.client.get("/account/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_local_admin_gets_a_readable_403_on_the_workspaces(admin_client, cxone):
+    response = admin_client.get("/api/agent/contacts/", **XHR)
+    assert response.status_code == 403 and response.json()["reason"] == "not_a_cxone_user"
+    assert admin_client.get("/agent/").status_code == 403
+    assert admin_client.get("/dashboard/")["Location"] == "/account/"

@@ -40,7 +40,7 @@ def cxone_user_required(view):
     @signin_required
     def wrapper(request, *args, **kwargs):
         if getattr(request.user, "cxone_identity", None) is None:
-            return forbidden(request, "These pages are for CXone users; sign in with CXone.")
+            return forbidden(request, "These pages are for CXone users; sign in with CXone.", Reason.NOT_A_CXONE_USER)
         return view(request, *args, **kwargs)
     return wrapper
 
@@ -56,9 +56,9 @@ def supervisor_required(view):
     return wrapper
 
 
-def forbidden(request, message):
+def forbidden(request, message, reason=Reason.NOT_A_SUPERVISOR):
     if wants_json(request) or request.path.startswith("/api/"):
-        return json_error("forbidden", reason=Reason.NOT_A_SUPERVISOR, message=message, status=403)
+        return json_error("forbidden", reason=reason, message=message, status=403)
     return render(request, "workspaces/forbidden.html", {"message": message}, status=403)
 
 
