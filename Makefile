@@ -36,6 +36,7 @@ screenshots: install
 bench: install
 	$(PY) bench/signin_latency.py
 	$(PY) bench/dashboard_rps.py
+	$(PY) bench/board.py
 
 clean:
 	rm -rf $(VENV) var staticfiles
