@@ -87,6 +87,13 @@ class TenantForm(DiscoveredForm):
                     "Letters, digits, - and _. Most users never need it: Sign in with CXone finds the tenant.",
         }
 
+    def clean_slug(self):
+        """Users type the Organization ID in any case: two that differ only in case would clash."""
+        slug = self.cleaned_data["slug"]
+        if Tenant.objects.filter(slug__iexact=slug).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Another tenant has this Organization ID (capitals don't count).")
+        return slug
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # With one environment there is nothing to choose: it is preselected.

@@ -214,3 +214,11 @@ def test_a_tenant_added_to_the_simulator_at_runtime_registers_through_the_admin_
 
     from .conftest import Browser
     assert Browser(Client(), cxone).sign_in(tenant="initech", username="pete.lead@initech.example")["Location"] == "/dashboard/"
+
+
+@pytest.mark.django_db
+def test_organization_ids_that_differ_only_in_case_are_refused(admin_client, cxone):
+    response = admin_client.post("/admin/tenants/tenant/add/", {
+        "environment": cxone.environment.pk, "tenant_id": "3a7c9e1b-2d4f-4a6b-8c0e-5f7a9b1c3d30", "name": "Other",
+        "slug": "ACME", "is_active": "on", "supervisor_roles": "Manager"})
+    assert response.status_code == 200 and "capitals don" in response.content.decode()

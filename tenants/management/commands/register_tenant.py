@@ -67,7 +67,7 @@ class Command(BaseCommand):
         except discovery.DiscoveryError as exc:
             raise CommandError(f"{exc.message} [{exc.reason}]")
 
-        clash = Tenant.objects.filter(slug=o["slug"]).exclude(environment__issuer=issuer, tenant_id=tenant_id).first()
+        clash = Tenant.objects.filter(slug__iexact=o["slug"]).exclude(environment__issuer=issuer, tenant_id=tenant_id).first()
         if clash:
             raise CommandError(f"--slug {o['slug']!r} is already used by tenant {clash.tenant_id}.")
 
