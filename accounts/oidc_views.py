@@ -32,7 +32,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 
 from cxone_portal import crypto, ratelimit
 from cxone_portal.reasons import Reason
-from cxone_portal.web import failure, json_error, loggable, public_reason, safe_next, wants_json
+from cxone_portal.web import PRINTABLE_ASCII, failure, json_error, loggable, public_reason, safe_next, wants_json
 from tenants import discovery
 from tenants.models import Environment, Tenant
 
@@ -46,7 +46,6 @@ logger = logging.getLogger("accounts.signin")
 MAX_CODE_LENGTH = 4096
 LAST_ORG_COOKIE = "cxone_org"
 _ASCII_NUMBER = re.compile(r"^[0-9]{1,9}$")
-_PRINTABLE = re.compile(r"^[\x20-\x7e]*$")
 
 def logout_state_signer():
     """Signs the end_session `state`; `~` keeps it URL-safe, so CXone echoes it unchanged."""
@@ -196,7 +195,7 @@ class CXoneAuthenticateView(OIDCAuthenticationRequestView):
         """CXone's tenantId (branding) and the optional OpenID parameters, sanitised."""
         params = {"tenant_id": str(self.tenant.tenant_id) if self.tenant else None}
         login_hint = request.GET.get("login_hint", "").strip()
-        if login_hint and len(login_hint) <= 254 and _PRINTABLE.match(login_hint):
+        if login_hint and len(login_hint) <= 254 and PRINTABLE_ASCII.match(login_hint):
             params["login_hint"] = login_hint
         if request.GET.get("display") in ("page", "popup"):
             params["display"] = request.GET["display"]

@@ -42,11 +42,15 @@ def allow(scope, key, rate):
         return True, 0
     count, period = rate
     window = int(time.time() // period)
-    cache_key = f"cxone:rate:{scope}:{key}:{window}"
-    cache.add(cache_key, 0, period + 1)
-    try:
-        used = cache.incr(cache_key)
-    except ValueError:  # evicted between add and incr: count this call as the first
-        cache.set(cache_key, 1, period + 1)
-        used = 1
+    used = bump(f"cxone:rate:{scope}:{key}:{window}", period + 1)
     return used <= count, period - int(time.time()) % period
+
+
+def bump(cache_key, ttl):
+    """Add one to a counter in the shared cache (atomic on Redis) and return it."""
+    cache.add(cache_key, 0, ttl)
+    try:
+        return cache.incr(cache_key)
+    except ValueError:  # evicted between add and incr: count this call as the first
+        cache.set(cache_key, 1, ttl)
+        return 1

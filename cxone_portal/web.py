@@ -8,7 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from .reasons import Reason
 
-_PRINTABLE = re.compile(r"^[\x20-\x7e]*$")
+PRINTABLE_ASCII = re.compile(r"^[\x20-\x7e]*$")
 
 
 def simulator_on():
@@ -42,7 +42,7 @@ def safe_next(request, value):
     """
     if not isinstance(value, str) or not value.startswith("/") or len(value) > 2000:
         return None
-    if "\\" in value or not _PRINTABLE.match(value):
+    if "\\" in value or not PRINTABLE_ASCII.match(value):
         return None
     if not url_has_allowed_host_and_scheme(value, allowed_hosts=set(), require_https=request.is_secure()):
         return None

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from accounts import refresh, tokenstore
-from cxone_portal import http
+from cxone_portal import http, ratelimit
 from cxone_portal.reasons import Reason
 from tenants import discovery
 
@@ -111,8 +111,9 @@ class Workspace:
                 self._back_off()
             return self._stale(entry, exc)
         cache.delete(self._backoff_key() + ":n")
-        cache.set(key, {"data": data, "as_of": time.time()}, CACHE_TTL)
-        return Result(data, time.time(), stale=False)
+        as_of = time.time()
+        cache.set(key, {"data": data, "as_of": as_of}, CACHE_TTL)
+        return Result(data, as_of, stale=False)
 
     def _wait_for(self, key, deadline):
         """The first read of a board, while another request fetches it: bounded by the HTTP timeout."""
@@ -132,12 +133,7 @@ class Workspace:
         return f"cxone:ws:backoff:{self.tenant.pk}"
 
     def _back_off(self):
-        count_key = self._backoff_key() + ":n"
-        cache.add(count_key, 0, 3600)
-        try:
-            failures = cache.incr(count_key)
-        except ValueError:
-            failures = 1
+        failures = ratelimit.bump(self._backoff_key() + ":n", 3600)
         step = BACKOFF_STEPS[min(failures, len(BACKOFF_STEPS)) - 1]
         delay = step * random.uniform(0.8, 1.2)  # jitter: many workers must not retry in step
         cache.set(self._backoff_key(), time.time() + delay, int(delay) + 1)
