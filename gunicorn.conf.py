@@ -33,7 +33,7 @@ logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "json": {"()": "cxone_portal.observability.JsonFormatter"},
+        "json": {"()": "core.observability.JsonFormatter"},
         "access": {"format": "%(message)s"},
     },
     "handlers": {

@@ -6,7 +6,7 @@ id_token rules are built in one place.
 from django.conf import settings
 from django.core.cache import cache
 
-from cxone_portal import http
+from core import http
 
 from .oidc import id_token as id_tokens
 from .oidc import tokens

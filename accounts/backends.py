@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
-from cxone_portal.reasons import Reason
+from core.reasons import Reason
 from tenants.models import Tenant
 
 from . import adapters

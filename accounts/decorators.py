@@ -3,8 +3,8 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
 
-from cxone_portal.reasons import Reason
-from cxone_portal.web import failure, json_error, wants_json
+from core.reasons import Reason
+from core.web import failure, json_error, wants_json
 
 
 def signin_required(view):

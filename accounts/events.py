@@ -3,8 +3,8 @@ import logging
 
 from django.db import DatabaseError
 
-from cxone_portal.observability import current_request_id
-from cxone_portal.web import loggable
+from core.observability import current_request_id
+from core.web import loggable
 
 from .models import CXoneIdentity, SignInEvent
 

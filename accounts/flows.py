@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 
-from cxone_portal.reasons import Reason
+from core.reasons import Reason
 from tenants.models import Environment, Tenant
 
 from .oidc.tokens import TokenResponse

@@ -14,8 +14,8 @@ from django.contrib import auth, messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from cxone_portal.reasons import Reason
-from cxone_portal.web import SESSION_ENDED, json_error, wants_json
+from core.reasons import Reason
+from core.web import SESSION_ENDED, json_error, wants_json
 
 from . import events, refresh, tokenstore
 

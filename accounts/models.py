@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from cxone_portal.fields import EncryptedTextField
+from core.fields import EncryptedTextField
 from tenants.models import Tenant
 
 

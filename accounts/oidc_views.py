@@ -30,9 +30,9 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView, OIDCLogoutView
 
-from cxone_portal import crypto, ratelimit
-from cxone_portal.reasons import Reason
-from cxone_portal.web import PRINTABLE_ASCII, failure, json_error, loggable, public_reason, safe_next, wants_json
+from core import crypto, ratelimit
+from core.reasons import Reason
+from core.web import PRINTABLE_ASCII, failure, json_error, loggable, public_reason, safe_next, wants_json
 from tenants import discovery
 from tenants.models import Environment, Tenant
 

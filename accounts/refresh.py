@@ -17,8 +17,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from cxone_portal import http
-from cxone_portal.reasons import Reason
+from core import http
+from core.reasons import Reason
 
 from . import adapters, events
 from .models import TokenSession

@@ -8,8 +8,8 @@ from django.contrib.auth.signals import user_login_failed
 from django.db.models.signals import post_save, pre_delete
 from django.dispatch import receiver
 
-from cxone_portal import ratelimit
-from cxone_portal.web import loggable
+from core import ratelimit
+from core.web import loggable
 
 from tenants.models import Environment, Tenant
 

@@ -2,7 +2,7 @@
 from django.contrib.sessions.models import Session
 from django.db import transaction
 
-from cxone_portal.reasons import Reason
+from core.reasons import Reason
 
 from . import events
 from .models import TokenSession

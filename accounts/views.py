@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from django.core.validators import slug_re
 
-from cxone_portal.reasons import Reason
-from cxone_portal.web import safe_next, simulator_on
+from core.reasons import Reason
+from core.web import safe_next, simulator_on
 from tenants.models import Environment, Tenant
 
 from . import tokenstore

@@ -32,7 +32,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "cxone_portal.apps.PortalConfig",
+    "core.apps.CoreConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -48,9 +48,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "cxone_portal.observability.RequestIdMiddleware",
+    "core.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "cxone_portal.security.ContentSecurityPolicyMiddleware",
+    "core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -104,7 +104,7 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://cxone-portal"
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="cxone-portal"))
 
-SESSION_ENGINE = "cxone_portal.sessions"  # database sessions (cxone_portal/sessions.py)
+SESSION_ENGINE = "core.sessions"  # database sessions (core/sessions.py)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 # The OIDC callback is a cross-site top-level navigation: Lax lets the cookie ride along.
@@ -129,12 +129,12 @@ OIDC_OP_LOGOUT_URL_METHOD = "accounts.oidc_views.end_session_url"
 # locked, not the address); every failure is logged without the password. Unlock:
 # `manage.py axes_reset_ip_username <address> <username>` (docs/deploy.md).
 AXES_ONLY_ADMIN_SITE = True
-AXES_HANDLER = "cxone_portal.axes.AdminOnlyAxesHandler"
+AXES_HANDLER = "core.axes.AdminOnlyAxesHandler"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("ADMIN_LOGIN_COOLOFF_HOURS", default=0.25)
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "cxone_portal.ratelimit.client_address"
+AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_address"
 AXES_LOCKOUT_TEMPLATE = "admin_locked.html"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -222,8 +222,8 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 
-# Error reports (the DEBUG page too) mask secrets by name, key and shape (cxone_portal/debug.py).
-DEFAULT_EXCEPTION_REPORTER_FILTER = "cxone_portal.debug.SecretsReporterFilter"
+# Error reports (the DEBUG page too) mask secrets by name, key and shape (core/debug.py).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.debug.SecretsReporterFilter"
 
 # --- Logging ------------------------------------------------------------------------------
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
@@ -231,12 +231,12 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "cxone_portal.observability.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "core.observability.RequestIdFilter"}},
     "formatters": {
-        "json": {"()": "cxone_portal.observability.JsonFormatter"},
+        "json": {"()": "core.observability.JsonFormatter"},
         "text": {
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s%(fields)s",
-            "()": "cxone_portal.observability.TextFormatter",
+            "()": "core.observability.TextFormatter",
         },
     },
     "handlers": {

@@ -3,7 +3,7 @@ from django.urls import path
 
 from accounts import oidc_views, views
 from workspaces import views as work
-from cxone_portal import health
+from core import health
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -30,7 +30,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
 ]
 
-handler400 = "cxone_portal.errors.bad_request"
-handler403 = "cxone_portal.errors.permission_denied"
-handler404 = "cxone_portal.errors.page_not_found"
-handler500 = "cxone_portal.errors.server_error"
+handler400 = "core.error_pages.bad_request"
+handler403 = "core.error_pages.permission_denied"
+handler404 = "core.error_pages.page_not_found"
+handler500 = "core.error_pages.server_error"

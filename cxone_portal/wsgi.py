@@ -14,7 +14,7 @@ _errors = [str(e) for e in checks.run_checks(include_deployment_checks=False) if
 if _errors:
     raise ImproperlyConfigured("System check errors:\n" + "\n".join(_errors))
 
-from cxone_portal.web import simulator_on  # noqa: E402  (settings must be configured first)
+from core.web import simulator_on  # noqa: E402  (settings must be configured first)
 
 if simulator_on():
     from simulator.mount import mount

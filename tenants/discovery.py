@@ -21,9 +21,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from cxone_portal import http
-from cxone_portal.reasons import Reason
-from cxone_portal.untrusted import UntrustedBodyError, read_json
+from core import http
+from core.reasons import Reason
+from core.untrusted import UntrustedBodyError, read_json
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
 
-from cxone_portal.fields import EncryptedTextField
+from core.fields import EncryptedTextField
 
 GLOBAL_ISSUER = "https://cxone.niceincontact.com"
 FEDRAMP_ISSUER = "https://cxone-gov.niceincontact.com"

@@ -4,7 +4,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.core.management import call_command
 from django.db import connection
 
-from cxone_portal import crypto
+from core import crypto
 from tenants.models import Environment
 
 from .settings import TEST_FIELD_KEY

@@ -382,7 +382,7 @@ def test_the_mounted_simulator_sends_codes_only_to_registered_redirect_uris(sett
 
 
 def test_a_public_encryption_key_is_refused_without_debug_and_named_with_it(settings):
-    from cxone_portal.checks import encryption_key_is_not_public
+    from core.checks import encryption_key_is_not_public
 
     settings.FIELD_ENCRYPTION_KEY, settings.SECRET_KEY = [], settings.DEV_SECRET_KEY
     settings.DEBUG = True
@@ -391,7 +391,7 @@ def test_a_public_encryption_key_is_refused_without_debug_and_named_with_it(sett
     assert [m.id for m in encryption_key_is_not_public(None)] == ["cxone.E002"]
     from django.core.exceptions import ImproperlyConfigured
 
-    from cxone_portal import crypto
+    from core import crypto
     with pytest.raises(ImproperlyConfigured):
         crypto.encrypt("client secret")
     settings.FIELD_ENCRYPTION_KEY = ["5yJf3H6mYlq2Lw8cS1kq0rHq7Zb4y6vU8n0tQ2pXw9E="]

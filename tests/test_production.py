@@ -143,7 +143,7 @@ def test_error_log_lines_never_carry_the_query_string():
 
     from django.test import RequestFactory
 
-    from cxone_portal.observability import JsonFormatter, TextFormatter
+    from core.observability import JsonFormatter, TextFormatter
 
     request = RequestFactory().get("/oidc/callback/", {"code": "SECRET-CODE", "state": "s"})
     record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "Internal Server Error: %s", (request.path,), None)
@@ -157,7 +157,7 @@ def test_error_log_lines_never_carry_the_query_string():
 def test_text_logs_escape_line_breaks_from_requests():
     import logging
 
-    from cxone_portal.observability import TextFormatter
+    from core.observability import TextFormatter
 
     record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Bad Request: %s", ("/x\nINFO forged",), None)
     record.detail = "a\r\nb"

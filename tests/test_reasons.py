@@ -2,8 +2,8 @@
 import re
 from pathlib import Path
 
-from cxone_portal.reasons import Reason
-from cxone_portal.web import FAILURES
+from core.reasons import Reason
+from core.web import FAILURES
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -21,8 +21,8 @@ from django.conf import settings
 from django.core.cache import cache
 
 from accounts import refresh, tokenstore
-from cxone_portal import http, ratelimit
-from cxone_portal.reasons import Reason
+from core import http, ratelimit
+from core.reasons import Reason
 from tenants import discovery
 
 from .cxone_api import NOT_MODIFIED, APIError, CXoneClient

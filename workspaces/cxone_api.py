@@ -16,8 +16,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from cxone_portal.reasons import Reason
-from cxone_portal.untrusted import UntrustedBodyError, read_json
+from core.reasons import Reason
+from core.untrusted import UntrustedBodyError, read_json
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET
 from accounts import tokenstore
 from accounts.decorators import signin_required
 from accounts.models import PortalRole
-from cxone_portal.reasons import Reason
-from cxone_portal.web import SESSION_ENDED, json_error, wants_json
+from core.reasons import Reason
+from core.web import SESSION_ENDED, json_error, wants_json
 
 from .adapter import SessionEnded, Workspace, iso
 

@@ -1,8 +1,8 @@
 """Named failures of the sign-in and refresh flows.
 
-Each carries a `reason` from the one vocabulary (`cxone_portal.reasons.Reason`) and an
+Each carries a `reason` from the one vocabulary (`core.reasons.Reason`) and an
 optional bounded `detail`; what the portal answers with (status, words) is the web layer's
-business (`cxone_portal/web.py`).
+business (`core/web.py`).
 """
 
 

@@ -4,7 +4,7 @@ import time
 
 import jwt
 
-from cxone_portal.reasons import Reason
+from core.reasons import Reason
 
 from .errors import InvalidIdToken
 

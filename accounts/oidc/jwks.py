@@ -12,8 +12,8 @@ import time
 import jwt
 import requests
 
-from cxone_portal.reasons import Reason
-from cxone_portal.untrusted import UntrustedBodyError, read_json
+from core.reasons import Reason
+from core.untrusted import UntrustedBodyError, read_json
 
 from .errors import InvalidIdToken, UpstreamError
 

@@ -8,8 +8,8 @@ from urllib.parse import quote_plus
 import jwt
 import requests
 
-from cxone_portal.reasons import Reason
-from cxone_portal.untrusted import UntrustedBodyError, read_json
+from core.reasons import Reason
+from core.untrusted import UntrustedBodyError, read_json
 
 from .errors import TokenRejected, UpstreamError, UpstreamTimeout
 

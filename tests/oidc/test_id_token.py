@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from accounts.oidc.errors import InvalidIdToken
 from accounts.oidc.id_token import check_refreshed_claims, validate_id_token
-from cxone_portal.reasons import Reason
+from core.reasons import Reason
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -8,7 +8,7 @@ from django.core.cache.backends.locmem import LocMemCache
 
 from accounts.oidc.errors import InvalidIdToken, UpstreamError
 from accounts.oidc.jwks import JWKSCache
-from cxone_portal.reasons import Reason
+from core.reasons import Reason
 
 
 def jwk(kid):

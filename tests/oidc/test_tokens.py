@@ -8,7 +8,7 @@ import pytest
 
 from accounts.oidc import tokens
 from accounts.oidc.errors import TokenRejected, UpstreamError, UpstreamTimeout
-from cxone_portal.reasons import Reason
+from core.reasons import Reason
 
 GOOD = {"access_token": "at", "token_type": "Bearer", "expires_in": 3600, "refresh_token": "rt", "id_token": "it"}
 

@@ -4,7 +4,7 @@ import jwt
 import pytest
 import requests
 
-from cxone_portal.reasons import Reason
+from core.reasons import Reason
 from simulator.api import PAGE_CAP, TEAM_SIZE
 from simulator.demo import DEMO_CLIENT_ID
 from workspaces.cxone_api import NOT_MODIFIED, APIError, CXoneClient

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from cxone_portal.web import simulator_on
+from core.web import simulator_on
 from simulator.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demo_tenants, practice_tenant
 from tenants.models import Environment, Tenant, TokenAuthMethod
 

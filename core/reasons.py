@@ -1,7 +1,7 @@
 """The one vocabulary of reasons: why a sign-in, a discovery or a refresh did not succeed.
 
 Plain Python, no Django: the protocol layers (`accounts/oidc`, `tenants/discovery.py`,
-`accounts/refresh.py`) raise or return these; the web layer (`cxone_portal/web.py`) maps each
+`accounts/refresh.py`) raise or return these; the web layer (`core/web.py`) maps each
 to an HTTP status and words for people. A reason is a fixed code; anything variable (an
 OAuth error code, the claim that differed) travels beside it as `detail`. The table in
 `docs/deploy.md` is tested against this enumeration.

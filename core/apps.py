@@ -1,8 +1,8 @@
 from django.apps import AppConfig
 
 
-class PortalConfig(AppConfig):
-    name = "cxone_portal"
+class CoreConfig(AppConfig):
+    name = "core"
     verbose_name = "CXone Portal"
 
     def ready(self):

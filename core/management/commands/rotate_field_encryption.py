@@ -2,7 +2,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from cxone_portal.fields import EncryptedTextField
+from core.fields import EncryptedTextField
 
 
 def encrypted_fields():
