@@ -4,7 +4,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
 
 from core.reasons import Reason
-from core.web import failure, json_error, wants_json
+from core.web import json_error, wants_json
 
 
 def signin_required(view):
@@ -15,8 +15,7 @@ def signin_required(view):
         if request.user.is_authenticated:
             return view(request, *args, **kwargs)
         if wants_json(request):
-            status, message = failure(Reason.NOT_SIGNED_IN)
-            return json_error("sign_in_required", reason=Reason.NOT_SIGNED_IN, message=message, status=status, login_url=reverse("login"))
+            return json_error(Reason.NOT_SIGNED_IN, login_url=reverse("login"))
         return redirect_to_login(request.get_full_path())
 
     return wrapper

@@ -15,7 +15,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from core.reasons import Reason
-from core.web import SESSION_ENDED, json_error, wants_json
+from core.web import json_error, wants_json
 
 from . import events, refresh, tokenstore
 
@@ -27,6 +27,18 @@ def login_url_for(request):
     if request.method == "GET":
         url += "?" + urlencode({"next": request.get_full_path()})
     return url
+
+
+def session_ended(request, reason):
+    """Signed out, with the reason's words when they speak of a session, else the plain
+    "your session ended" (the log has the real reason and detail)."""
+    login_url = login_url_for(request)
+    auth.logout(request)
+    shown = Reason(reason) if Reason(reason).status in (401, 403) else Reason.CXONE_SESSION_ENDED
+    if wants_json(request):
+        return json_error(shown, status=401, login_url=login_url)
+    messages.info(request, shown.words)
+    return HttpResponseRedirect(login_url)
 
 
 class TokenRefreshMiddleware:
@@ -41,21 +53,13 @@ class TokenRefreshMiddleware:
                 if row is not None:
                     events.record(events.Kind.SESSION_ENDED, reason=Reason.USER_INACTIVE, user_id=row.user_id, tenant_id=row.tenant_id)
                 logger.info("session ended", extra={"event": "refresh", "outcome": "ended", "reason": Reason.USER_INACTIVE})
-                return self.session_ended(request, Reason.USER_INACTIVE)
+                return session_ended(request, Reason.USER_INACTIVE)
             expires_at = request.session.get(tokenstore.EXPIRES_KEY)
             lifetime = request.session.get(tokenstore.LIFETIME_KEY)
             if expires_at is None or refresh.is_due(expires_at, lifetime, time.time()):
                 outcome = refresh.refresh_if_due(pk)
                 if outcome.ended:
-                    return self.session_ended(request, outcome.reason, outcome.detail)
+                    return session_ended(request, outcome.reason)
                 tokenstore.note_expiry(request.session, outcome.row)
                 tokenstore.remember(request, outcome.row)
         return self.get_response(request)
-
-    def session_ended(self, request, reason, detail=""):
-        login_url = login_url_for(request)
-        auth.logout(request)
-        if wants_json(request):
-            return json_error("session_ended", reason=reason, detail=detail, message=SESSION_ENDED, status=401, login_url=login_url)
-        messages.info(request, SESSION_ENDED)
-        return HttpResponseRedirect(login_url)

@@ -32,7 +32,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 
 from core import crypto, ratelimit
 from core.reasons import Reason
-from core.web import PRINTABLE_ASCII, failure, json_error, loggable, public_reason, safe_next, wants_json
+from core.web import PRINTABLE_ASCII, json_error, loggable, public_reason, safe_next, wants_json
 from tenants import discovery
 from tenants.models import Environment, Tenant
 
@@ -67,8 +67,8 @@ def ascii_number(value):
 
 def signin_failed(request, error, tenant=None):
     """The one way a sign-in ends badly: a logged reason, a readable page or JSON, no 500."""
-    status, message = failure(error.reason)
     shown = public_reason(error.reason)
+    status, message = shown.status, shown.words
     logger.warning(
         "sign-in failed",
         extra={
@@ -84,11 +84,11 @@ def signin_failed(request, error, tenant=None):
     if tenant is not None:
         retry_url = reverse("oidc_authentication_init") + "?" + urlencode({"tenant": tenant.slug})
     if wants_json(request):
-        return json_error("sign_in_failed", reason=shown, message=message, status=status, login_url=retry_url)
+        return json_error(shown, login_url=retry_url)
     typed_org = error.reason in (Reason.TENANT_UNKNOWN, Reason.TENANT_INACTIVE)
     context = {
         "message": message,
-        "advice": advice(error.reason),
+        "advice": shown.advice,
         "reason": shown,
         "retry_url": retry_url,
         "request_id": getattr(request, "request_id", ""),
@@ -100,18 +100,6 @@ def signin_failed(request, error, tenant=None):
         "can_sign_in": typed_org,
     }
     return render(request, "accounts/signin_failed.html", context, status=status)
-
-
-def advice(reason):
-    """What the person can do next, and whom to ask."""
-    if reason in (Reason.TENANT_UNKNOWN, Reason.TENANT_INACTIVE):
-        return "Check the Organization ID with your portal administrator, or use Sign in with CXone instead."
-    if reason in (Reason.TENANT_NOT_REGISTERED, Reason.USER_INACTIVE, Reason.TENANT_MISMATCH):
-        return "Ask your portal administrator to give your organization or account access."
-    status, _ = failure(reason)
-    if status >= 500 or reason == Reason.SIGN_IN_RATE_LIMITED:
-        return "Wait a minute and try again. If it keeps happening, tell your portal administrator the request number below."
-    return "Try again. If it keeps happening, tell your portal administrator the request number below."
 
 
 @method_decorator(never_cache, name="dispatch")

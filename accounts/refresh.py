@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core import http
-from core.reasons import Reason
+from core.reasons import Reason, RefreshStatus
 
 from . import adapters, events
 from .models import TokenSession
@@ -36,13 +36,13 @@ MAX_BACKOFF = 300
 @dataclass
 class Outcome:
     row: TokenSession | None
-    status: str  # fresh | refreshed | in_flight | deferred | ended
+    status: RefreshStatus
     reason: Reason | None = None
     detail: str = ""
 
     @property
     def ended(self):
-        return self.status == "ended"
+        return self.status == RefreshStatus.ENDED
 
 
 def margin(lifetime):
@@ -67,9 +67,9 @@ def _end(row, reason, detail=""):
     events.record(events.Kind.SESSION_ENDED, reason=reason, detail=detail, user_id=row.user_id, tenant_id=row.tenant_id)
     logger.info(
         "session ended",
-        extra={"event": "refresh", "outcome": "ended", "reason": reason, "detail": detail, "user_id": row.user_id},
+        extra={"event": "refresh", "outcome": RefreshStatus.ENDED, "reason": reason, "detail": detail, "user_id": row.user_id},
     )
-    return Outcome(None, "ended", reason, detail)
+    return Outcome(None, RefreshStatus.ENDED, reason, detail)
 
 
 def refresh_if_due(pk):
@@ -79,11 +79,11 @@ def refresh_if_due(pk):
         now = timezone.now()
         valid = row.expires_at > now
         if not is_due(row.expires_at.timestamp(), row.lifetime):
-            return Outcome(row, "fresh")
+            return Outcome(row, RefreshStatus.FRESH)
         if not row.refresh_token:
-            return Outcome(row, "fresh") if valid else _end(row, Reason.NO_REFRESH_TOKEN)
+            return Outcome(row, RefreshStatus.FRESH) if valid else _end(row, Reason.NO_REFRESH_TOKEN)
         if row.retry_at and row.retry_at > now:
-            return Outcome(row, "deferred", Reason.REFRESH_BACKOFF) if valid else _end(row, Reason.REFRESH_FAILED_EXPIRED)
+            return Outcome(row, RefreshStatus.DEFERRED, Reason.REFRESH_BACKOFF) if valid else _end(row, Reason.REFRESH_FAILED_EXPIRED)
         return None
 
     # While the token is still valid, a request that finds another one refreshing goes on.
@@ -96,12 +96,12 @@ def refresh_after_rejection(pk, rejected_access_token):
 
     def settle(row):
         if row.access_token != rejected_access_token:
-            return Outcome(row, "refreshed")
+            return Outcome(row, RefreshStatus.REFRESHED)
         return None if row.refresh_token else _end(row, Reason.NO_REFRESH_TOKEN)
 
     outcome = _single_flight(pk, settle, wait_while_valid=True)
     # A transient failure leaves a token CXone already refused: the session cannot work.
-    return _end(outcome.row, outcome.reason, outcome.detail) if outcome.status == "deferred" else outcome
+    return _end(outcome.row, outcome.reason, outcome.detail) if outcome.status == RefreshStatus.DEFERRED else outcome
 
 
 def _single_flight(pk, settle, *, wait_while_valid):
@@ -113,7 +113,7 @@ def _single_flight(pk, settle, *, wait_while_valid):
     while True:
         row = _load(pk)
         if row is None:
-            return Outcome(None, "ended", Reason.TOKEN_SESSION_GONE)
+            return Outcome(None, RefreshStatus.ENDED, Reason.TOKEN_SESSION_GONE)
         settled = settle(row)
         if settled is not None:
             return settled
@@ -121,7 +121,7 @@ def _single_flight(pk, settle, *, wait_while_valid):
         if owner:
             return _refresh_holding(row, owner)
         if not wait_while_valid and row.expires_at > timezone.now():
-            return Outcome(row, "in_flight")
+            return Outcome(row, RefreshStatus.IN_FLIGHT)
         if time.monotonic() > deadline:
             return _end(row, Reason.REFRESH_WAIT_TIMEOUT)
         time.sleep(WAIT_STEP)
@@ -188,14 +188,14 @@ def _refresh(row, owner):
         "tokens refreshed",
         extra={
             "event": "refresh",
-            "outcome": "refreshed",
+            "outcome": RefreshStatus.REFRESHED,
             "user_id": row.user_id,
             "expires_in": response.expires_in,
             "rotated": bool(response.refresh_token),
             "duration_ms": round((time.monotonic() - started) * 1000, 1),
         },
     )
-    return Outcome(row, "refreshed")
+    return Outcome(row, RefreshStatus.REFRESHED)
 
 
 def _failed(row, owner, reason, detail=""):
@@ -212,6 +212,6 @@ def _failed(row, owner, reason, detail=""):
     events.record(events.Kind.REFRESH_FAILED, reason=reason, detail=detail, user_id=row.user_id, tenant_id=row.tenant_id)
     logger.warning(
         "refresh failed; will retry",
-        extra={"event": "refresh", "outcome": "deferred", "reason": reason, "detail": detail, "user_id": row.user_id},
+        extra={"event": "refresh", "outcome": RefreshStatus.DEFERRED, "reason": reason, "detail": detail, "user_id": row.user_id},
     )
-    return Outcome(row, "deferred", reason, detail)
+    return Outcome(row, RefreshStatus.DEFERRED, reason, detail)

@@ -1,5 +1,5 @@
-"""The portal's small HTTP helpers: who wants JSON, the one JSON error shape, safe `next`
-paths, log-safe text, and the one table that turns a reason into a status and words."""
+"""The portal's small HTTP helpers: who wants JSON, the one JSON error shape (a reason's code
+and words from `core.reasons`), safe `next` paths, log-safe text."""
 import re
 
 from django.conf import settings
@@ -23,14 +23,14 @@ def wants_json(request):
     return "application/json" in accept and "text/html" not in accept
 
 
-def json_error(error, *, reason, message, status, login_url=None, detail=""):
-    """The portal's one JSON error shape, for XHR callers of every view."""
-    body = {"error": error, "reason": str(reason), "message": message}
-    if detail:
-        body["detail"] = detail
+def json_error(reason, *, status=None, login_url=None):
+    """The portal's one JSON error shape: the reason's code and its words, nothing else
+    naming the failure (the detail goes to the log)."""
+    reason = Reason(reason)
+    body = {"reason": reason.value, "message": str(reason.words)}
     if login_url:
         body["login_url"] = login_url
-    return JsonResponse(body, status=status)
+    return JsonResponse(body, status=status or reason.status)
 
 
 def safe_next(request, value):
@@ -56,45 +56,7 @@ def loggable(value, limit=80):
     return cleaned + ("…" if len(text) > limit else "")
 
 
-# --- reason -> (HTTP status, what a person reads) ----------------------------------------
-
-_RETRY = "Please start again."
-_CXONE_DOWN = "CXone could not be reached or answered with an error. Please try again in a moment."
-_CXONE_SLOW = "CXone took too long to answer. Please try again in a moment."
-_UNVERIFIED = "CXone's answer could not be verified, so you were not signed in."
-SESSION_ENDED = "Your CXone session ended. Please sign in again."
-
-FAILURES = {
-    Reason.BAD_PARAMETER: (400, "The sign-in link is not valid. " + _RETRY),
-    Reason.SIGN_IN_RATE_LIMITED: (429, "Too many sign-ins from your network right now. Please wait a minute and try again."),
-    Reason.TENANT_UNKNOWN: (400, "No organization with that ID can sign in here."),
-    Reason.TENANT_INACTIVE: (400, "No organization with that ID can sign in here."),
-    Reason.STATE_MISSING: (400, "This sign-in link has expired or was already used. " + _RETRY),
-    Reason.STATE_UNKNOWN: (400, "This sign-in link has expired or was already used. " + _RETRY),
-    Reason.STATE_EXPIRED: (400, "This sign-in link has expired or was already used. " + _RETRY),
-    Reason.ENVIRONMENT_GONE: (400, "This sign-in link has expired or was already used. " + _RETRY),
-    Reason.CODE_MISSING: (400, "Sign-in could not be completed. " + _RETRY),
-    Reason.CALLBACK_MISMATCH: (400, "The answer came back to the wrong address for this sign-in. " + _RETRY),
-    Reason.ISSUER_MISMATCH: (400, "The answer came from a different CXone environment."),
-    Reason.ISSUER_MISSING: (400, "The answer did not say which CXone environment sent it."),
-    Reason.SIGN_IN_CANCELLED: (400, "Sign-in was cancelled."),
-    Reason.PROVIDER_ERROR: (400, "CXone did not complete the sign-in."),
-    Reason.USER_INACTIVE: (400, "Your portal account is disabled."),
-    Reason.TOKEN_REJECTED: (400, "CXone refused the sign-in code. Please try again."),
-    Reason.TOKEN_ENDPOINT_ERROR: (502, _CXONE_DOWN),
-    Reason.TOKEN_ENDPOINT_UNREACHABLE: (502, _CXONE_DOWN),
-    Reason.TOKEN_ENDPOINT_TIMEOUT: (504, _CXONE_SLOW),
-    Reason.TOKEN_RESPONSE_INVALID: (502, _CXONE_DOWN),
-    Reason.JWKS_UNAVAILABLE: (502, _CXONE_DOWN),
-    Reason.DISCOVERY_FAILED: (502, _CXONE_DOWN),
-    Reason.ENCRYPTION_KEY_MISMATCH: (503, "The portal cannot read its stored CXone credentials. Please tell your portal administrator."),
-    Reason.TENANT_NOT_REGISTERED: (400, "Your CXone tenant is not registered with this portal."),
-    Reason.TENANT_MISMATCH: (400, "CXone signed you in to a different tenant than the one you chose."),
-    Reason.NOT_SIGNED_IN: (401, "Please sign in."),
-}
-# Every id_token rule reads the same to a person; the reason code tells them apart.
-FAILURES.update({reason: (400, _UNVERIFIED) for reason in Reason if reason.value.startswith("id_token_")})
-
+# --- reason -> (HTTP status, words, advice): the table lives on `Reason` itself ----------
 
 # What an anonymous visitor may learn: whether an organization ID exists and is switched off
 # is the admin's business (the log keeps the true reason).
@@ -106,5 +68,6 @@ def public_reason(reason):
 
 
 def failure(reason):
-    """(status, message) for a reason; an unlisted one reads as a plain failed sign-in."""
-    return FAILURES.get(reason, (400, "Sign-in could not be completed. " + _RETRY))
+    """(status, words) for a reason."""
+    reason = Reason(reason)
+    return reason.status, reason.words

@@ -22,7 +22,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from core import http
-from core.reasons import Reason
+from core.reasons import Reason, ReasonError
 from core.untrusted import UntrustedBodyError, read_json
 
 logger = logging.getLogger(__name__)
@@ -46,13 +46,12 @@ CXONE_FIELDS = (
 )
 
 
-class DiscoveryError(Exception):
-    """Discovery failed; `reason` is a stable code for logs, the message is for people."""
+class DiscoveryError(ReasonError):
+    """Discovery failed: a reason and a detail (what was asked, what came back)."""
 
-    def __init__(self, reason, message):
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
+    @property
+    def message(self):
+        return self.detail
 
 
 def _is_loopback(host):

@@ -169,7 +169,7 @@ def test_when_that_refresh_fails_the_session_ends(supervisor):
     supervisor.cxone.sim.api.revoked.add(pyjwt.decode(row.access_token, options={"verify_signature": False})["sub"])
     supervisor.cxone.sim.faults["token"] = (400, {"error": "invalid_grant"})
     response = supervisor.client.get("/api/supervisor/skills/", **XHR)
-    assert response.status_code == 401 and response.json()["error"] == "session_ended"
+    assert response.status_code == 401 and response.json()["reason"] == "cxone_session_ended"
     assert not TokenSession.objects.filter(pk=row.pk).exists()
     assert supervisor.client.get("/account/").status_code == 302
 

@@ -22,7 +22,7 @@ from django.core.cache import cache
 
 from accounts import refresh, tokenstore
 from core import http, ratelimit
-from core.reasons import Reason
+from core.reasons import Reason, ReasonError
 from tenants import discovery
 
 from .cxone_api import NOT_MODIFIED, APIError, CXoneClient
@@ -31,12 +31,8 @@ BACKOFF_STEPS = (2, 6, 18, 60)  # seconds; CXone sends no reliable Retry-After
 CACHE_TTL = 24 * 3600
 
 
-class SessionEnded(Exception):
+class SessionEnded(ReasonError):
     """The refresh after a 401 failed: the session ends as it does in the middleware."""
-
-    def __init__(self, reason, detail=""):
-        super().__init__(reason)
-        self.reason, self.detail = reason, detail
 
 
 @dataclass

@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from core.reasons import Reason
+from core.reasons import Reason, ReasonError
 from core.untrusted import UntrustedBodyError, read_json
 
 logger = logging.getLogger(__name__)
@@ -34,10 +34,12 @@ NOT_MODIFIED = object()
 BODY_LIMIT = 4 * 1024 * 1024  # a page of a big team, with room; never a whole download
 
 
-class APIError(Exception):
+class APIError(ReasonError):
+    """CXone's API refused or failed: a reason, a detail and CXone's HTTP status (if any)."""
+
     def __init__(self, reason, detail="", status=None):
-        super().__init__(f"{reason}: {detail}" if detail else str(reason))
-        self.reason, self.detail, self.status = reason, detail, status
+        super().__init__(reason, detail)
+        self.status = status
 
 
 class CXoneClient:

@@ -7,32 +7,19 @@ CXone says which role is missing; throttling and outages serve the last good dat
 import time
 from functools import wraps
 
-from django.contrib import auth
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts import tokenstore
 from accounts.decorators import signin_required
+from accounts.middleware import session_ended
 from accounts.models import PortalRole
 from core.reasons import Reason
-from core.web import SESSION_ENDED, json_error, wants_json
+from core.web import json_error, wants_json
 
 from .adapter import SessionEnded, Workspace, iso
-
-MESSAGES = {
-    Reason.API_FORBIDDEN: "Your CXone role does not allow this view. Ask your CXone administrator for the "
-                          "permission to see agent states and contacts.",
-    Reason.API_THROTTLED: "CXone asked the portal to slow down. Showing the last data received.",
-    Reason.API_TIMEOUT: "CXone is slow to answer. Showing the last data received.",
-    Reason.API_UNAVAILABLE: "CXone cannot be reached right now. Showing the last data received.",
-    Reason.API_UNAUTHORIZED: "CXone did not accept your session.",
-    Reason.API_BAD_REQUEST: "CXone could not answer this request.",
-    Reason.API_BAD_RESPONSE: "CXone's answer could not be read.",
-}
-
 
 def cxone_user_required(view):
     """Signed in through CXone (a local admin has no CXone token to call the APIs with)."""
@@ -40,7 +27,7 @@ def cxone_user_required(view):
     @signin_required
     def wrapper(request, *args, **kwargs):
         if getattr(request.user, "cxone_identity", None) is None:
-            return forbidden(request, "These pages are for CXone users; sign in with CXone.", Reason.NOT_A_CXONE_USER)
+            return forbidden(request, Reason.NOT_A_CXONE_USER)
         return view(request, *args, **kwargs)
     return wrapper
 
@@ -51,27 +38,25 @@ def supervisor_required(view):
     @cxone_user_required
     def wrapper(request, *args, **kwargs):
         if request.user.cxone_identity.portal_role != PortalRole.SUPERVISOR:
-            return forbidden(request, "The team board is for supervisors. Your CXone role makes you an agent here.")
+            return forbidden(request, Reason.NOT_A_SUPERVISOR)
         return view(request, *args, **kwargs)
     return wrapper
 
 
-def forbidden(request, message, reason=Reason.NOT_A_SUPERVISOR):
+def forbidden(request, reason):
     if wants_json(request) or request.path.startswith("/api/"):
-        return json_error("forbidden", reason=reason, message=message, status=403)
-    return render(request, "workspaces/forbidden.html", {"message": message}, status=403)
+        return json_error(reason)
+    return render(request, "workspaces/forbidden.html", {"message": reason.words, "advice": reason.advice}, status=reason.status)
 
 
 def answer(result, shape):
     """JSON for a cached read: the data, `asOf`, `stale`; or a reason when there is no data."""
     if result.data is None:
-        reason = result.error.reason if result.error else Reason.API_UNAVAILABLE
-        status = 403 if reason == Reason.API_FORBIDDEN else 503
-        return json_error("cxone_unavailable", reason=reason, message=MESSAGES.get(reason, ""), status=status)
+        return json_error(result.error.reason if result.error else Reason.API_NOT_LOADED)
     body = shape(result.data)
     body.update({"asOf": iso(result.as_of), "stale": result.stale, "ageSeconds": round(time.time() - result.as_of)})
     if result.error is not None:
-        body["notice"] = MESSAGES.get(result.error.reason, "")
+        body["notice"] = str(result.error.reason.words)
         body["reason"] = str(result.error.reason)
     return JsonResponse(body)
 
@@ -83,11 +68,7 @@ def session_guard(view):
         try:
             return view(request, *args, **kwargs)
         except SessionEnded as exc:
-            auth.logout(request)
-            if wants_json(request) or request.path.startswith("/api/"):
-                return json_error("session_ended", reason=exc.reason, detail=exc.detail, message=SESSION_ENDED,
-                                  status=401, login_url=reverse("login"))
-            return redirect("login")
+            return session_ended(request, exc.reason)
     return wrapper
 
 

@@ -1,16 +1,16 @@
 """Named failures of the sign-in and refresh flows.
 
 Each carries a `reason` from the one vocabulary (`core.reasons.Reason`) and an
-optional bounded `detail`; what the portal answers with (status, words) is the web layer's
-business (`core/web.py`).
+optional bounded `detail` (`core.reasons.ReasonError`); what the portal answers with (status,
+words) is the table on `Reason`, used by the web layer.
 """
 
 
-class SignInError(Exception):
-    def __init__(self, reason, detail=""):
-        super().__init__(f"{reason}: {detail}" if detail else str(reason))
-        self.reason = reason
-        self.detail = detail
+from core.reasons import ReasonError
+
+
+class SignInError(ReasonError):
+    """A sign-in or refresh failed; the base of this module's named failures."""
 
 
 class InvalidRequest(SignInError):
