@@ -14,6 +14,16 @@ def permission_denied(request, exception=None):
     return _page(request, 403, "Not allowed", "You are not allowed to do that. If you were filling a form, reload the page and try again.")
 
 
+def csrf_failure(request, reason=""):
+    """Django's CSRF refusal, worded from the table (JSON for scripts)."""
+    from .reasons import Reason
+    from .web import json_error, wants_json
+
+    if wants_json(request) or request.path.startswith("/api/"):
+        return json_error(Reason.CSRF_FAILED)
+    return _page(request, 403, "Not allowed", str(Reason.CSRF_FAILED.words))
+
+
 def page_not_found(request, exception=None):
     return _page(request, 404, "Page not found", "There is nothing at this address.")
 

@@ -6,6 +6,7 @@ Every call carries CXONE_HTTP_TIMEOUT; nothing here logs a body or a header.
 """
 import os
 import threading
+from http.cookiejar import DefaultCookiePolicy
 
 import requests
 from django.conf import settings
@@ -31,8 +32,16 @@ def session() -> requests.Session:
                 s.mount("http://", adapter)
                 s.headers["User-Agent"] = USER_AGENT
                 s.headers["Accept"] = "application/json"
+                # No cookie jar: one session serves every tenant and user, and nothing one
+                # answer sets may ride along with another's request.
+                s.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
                 _session, _local_pid = s, pid
     return _session
+
+
+def api_session() -> requests.Session:
+    """The session for CXone's REST APIs: the same pool, no cookies."""
+    return session()
 
 
 def timeout() -> float:

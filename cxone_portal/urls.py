@@ -1,7 +1,9 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from accounts import oidc_views, views
+from workspaces import actions
 from workspaces import views as work
 from core import health
 
@@ -17,6 +19,12 @@ urlpatterns = [
     path("api/supervisor/agents/", work.supervisor_agents, name="supervisor_agents"),
     path("api/supervisor/skills/", work.supervisor_skills, name="supervisor_skills"),
     path("api/supervisor/agents/<slug:agent_id>/contacts/", work.supervisor_agent_contacts, name="supervisor_agent_contacts"),
+    path("supervisor/wallboard/", work.wallboard_page, name="wallboard"),
+    path("api/supervisor/agents/<str:agent_id>/state/", actions.set_state, name="supervisor_set_state"),
+    path("api/supervisor/agents/<str:agent_id>/logout/", actions.logout_agent, name="supervisor_logout_agent"),
+    path("api/supervisor/messages/", actions.send_message, name="supervisor_messages"),
+    path("api/supervisor/teams/<str:team_id>/unavailable-codes/", actions.unavailable_codes, name="supervisor_unavailable_codes"),
+    path("api/agent/messages/", actions.agent_messages, name="agent_messages"),
     path("api/session/", views.session_status, name="session_status"),
     path("signed-out/", views.signed_out, name="signed_out"),
     # mozilla-django-oidc's three routes and names, with our subclasses of its views.
@@ -26,6 +34,8 @@ urlpatterns = [
     path("oidc/callback/", oidc_views.CXoneCallbackView.as_view(), name="oidc_authentication_callback"),
     path("oidc/logout/", oidc_views.CXoneLogoutView.as_view(), name="oidc_logout"),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: POST /i18n/setlang/
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]

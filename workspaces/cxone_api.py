@@ -1,23 +1,36 @@
 """CXone's REST APIs with a signed-in user's token: a small client, framework-free.
 
 `{api_endpoint}/inContactAPI/services/vNN.0/<path>`, `Authorization: Bearer`, `Accept:
-application/json`, over the HTTP session passed in. It knows CXone's habits: paging by
-`skip`/`top` with `totalRecords` and `_links.next` (a page may hold fewer rows than asked for;
-pages are bounded), `updatedSince`/`lastPollTime` deltas, 304 (nothing changed), 204 (nothing
-matched), 401 (one refresh of the token through `refresh_token()`, one retry, never a loop),
-403 (the user's CXone role lacks the permission), 429/503 (no reliable Retry-After: the
-caller backs off). Failures raise `APIError` with a `Reason`; bodies are bounded and parsed
-like an OpenID Provider's. Every call is logged with path, status and duration, never a token.
+application/json`, over the HTTP session passed in (one that keeps no cookies). It knows
+CXone's habits:
+
+- paging: the first page, then the rest in parallel by `skip`/`top` up to `totalRecords`
+  (a page may hold fewer rows than asked for: the step is what the first page held), or
+  `_links.next` one page at a time (same origin only: the token goes with it). A read is
+  bounded by rows (`max_rows`) and bytes (`max_bytes`); a cut read says so (`partial`).
+- one deadline for a whole read (`timeout` covers all its pages, not each);
+- `updatedSince`/`lastPollTime` deltas, 304 (nothing changed), 204 (nothing matched);
+- 401: pages read in parallel collect their 401s; the calling thread refreshes **once**,
+  naming the token that was rejected, and retries those pages; a second 401 is final;
+- 403 (the role lacks the permission), 404, 409, 429/503 (no reliable Retry-After: the
+  caller backs off), other 4xx and 5xx, timeouts: each a `Reason`, raised as `APIError`.
+
+Everything CXone sends is read like an OpenID Provider's answers: bounded bytes, parsed as
+plain data, wrong types and impossible totals refused. Every call is logged with path,
+status and duration (and the request id, from pool threads too), never a token.
 """
+import contextvars
 import logging
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import requests
 
 from core.reasons import Reason, ReasonError
-from core.untrusted import UntrustedBodyError, read_json
+from core.untrusted import UntrustedBodyError, parse_json, read_body
 
 logger = logging.getLogger(__name__)
 
@@ -27,11 +40,23 @@ VERSIONS = {
     "agents/{agentId}": "v30.0",
     "agents/states": "v30.0",
     "agents/{agentId}/states": "v30.0",
+    "agents/{agentId}/state": "v30.0",
+    "agents/{agentId}/logout": "v30.0",
+    "agents/messages": "v30.0",
+    "agents/{agentId}/messages": "v23.0",
+    "agents/{agentId}/state-history": "v27.0",
+    "agents/{agentId}/performance": "v23.0",
+    "teams/{teamId}/performance-total": "v27.0",
+    "teams/{teamId}/unavailable-codes": "v23.0",
     "contacts/completed": "v30.0",
     "skills/activity": "v30.0",
+    "skills/summary": "v30.0",
+    "server-time": "v23.0",
 }
 NOT_MODIFIED = object()
-BODY_LIMIT = 4 * 1024 * 1024  # a page of a big team, with room; never a whole download
+PAGE_LIMIT = 4 * 1024 * 1024  # one page of a big team, with room
+# CXone's timestamps: ISO-8601, ASCII, short. Anything else is not sent back as updatedSince.
+_TIMESTAMP = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{5,15}(Z|[+-][0-9]{2}:?[0-9]{2})?$")
 
 
 class APIError(ReasonError):
@@ -42,129 +67,252 @@ class APIError(ReasonError):
         self.status = status
 
 
+_STATUS_REASONS = {401: Reason.API_UNAUTHORIZED, 403: Reason.API_FORBIDDEN, 404: Reason.API_NOT_FOUND,
+                   409: Reason.API_CONFLICT, 429: Reason.API_THROTTLED, 503: Reason.API_THROTTLED}
+
+
+def reason_for_status(status):
+    if status in _STATUS_REASONS:
+        return _STATUS_REASONS[status]
+    return Reason.API_BAD_REQUEST if 400 <= status < 500 else Reason.API_UNAVAILABLE
+
+
+def timestamp(value):
+    """A CXone timestamp we may send back (e.g. `lastPollTime` as `updatedSince`), or None."""
+    return value if isinstance(value, str) and len(value) <= 40 and _TIMESTAMP.match(value) else None
+
+
+def count(value, limit):
+    """A non-negative integer no larger than `limit`, or None (bools and floats are not counts)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= limit else None
+
+
+@dataclass
+class Listing:
+    """Every row of a paged list as far as the bounds allowed."""
+
+    rows: list = field(default_factory=list)
+    first: dict | None = None
+    total: int | None = None  # what CXone said it has (None when it did not say, or said nonsense)
+    partial: bool = False  # a bound (rows, bytes) cut the read short
+
+
+class _Unauthorized(Exception):
+    """A page answered 401 with `token`: the calling thread refreshes once and retries."""
+
+    def __init__(self, token):
+        self.token = token
+
+
 class CXoneClient:
-    def __init__(self, base_url, token, session, *, refresh_token=None, timeout=10.0, page_size=100, max_pages=50,
-                 parallel=4, clock=time.monotonic):
+    def __init__(self, base_url, token, session, *, refresh_token=None, timeout=10.0, page_size=100,
+                 max_rows=20000, max_bytes=64 * 1024 * 1024, parallel=4, clock=time.monotonic):
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.session = session
-        self.refresh_token = refresh_token  # () -> a new access token, or None when there is none
+        self.refresh_token = refresh_token  # (rejected token) -> a new access token; raises to end the session
         self.timeout = timeout
         self.page_size = page_size
-        self.max_pages = max_pages
+        self.max_rows = max_rows
+        self.max_bytes = max_bytes
         self.parallel = parallel
         self.clock = clock
         self._origin = urlsplit(self.base_url)[:2]
+        self._bytes = 0
 
     def url(self, path, **path_args):
         return f"{self.base_url}/inContactAPI/services/{VERSIONS[path]}/{path.format(**path_args)}"
 
+    def deadline(self):
+        return self.clock() + self.timeout
+
     # --- one call ------------------------------------------------------------------------------
 
-    def call(self, url, params=None, *, path):
-        """GET one URL: the parsed body, None for 204, NOT_MODIFIED for 304."""
-        response, status = self._send(url, params, path)
-        if status == 401 and self.refresh_token is not None:
-            fresh = self.refresh_token()
-            if fresh:
-                self.token = fresh
-                response, status = self._send(url, params, path)
+    def call(self, url, params=None, *, path, deadline=None, method="GET", json=None):
+        """One request: the parsed body, None for 202/204, NOT_MODIFIED for 304. A 401 refreshes
+        the token once (on this thread) and retries once."""
+        deadline = deadline or self.deadline()
+        try:
+            return self._call_once(url, params, path, deadline, method, json)
+        except _Unauthorized as exc:
+            self._refresh(exc.token)
+        try:
+            return self._call_once(url, params, path, deadline, method, json)
+        except _Unauthorized:
+            raise APIError(Reason.API_UNAUTHORIZED, path, 401)
+
+    def _call_once(self, url, params, path, deadline, method="GET", json=None):
+        token = self.token
+        body, status = self._send(url, params, path, deadline, token, method, json)
         if status == 200:
-            return response
-        if status == 204:
-            return None
+            return body
+        if status in (201, 202, 204):
+            return body if status != 204 else None
         if status == 304:
             return NOT_MODIFIED
         if status == 401:
-            raise APIError(Reason.API_UNAUTHORIZED, path, status)
-        if status == 403:
-            raise APIError(Reason.API_FORBIDDEN, path, status)
-        if status in (429, 503):
-            raise APIError(Reason.API_THROTTLED, f"{path} HTTP {status}", status)
-        if 400 <= status < 500:
-            raise APIError(Reason.API_BAD_REQUEST, f"{path} HTTP {status}", status)
-        raise APIError(Reason.API_UNAVAILABLE, f"{path} HTTP {status}", status)
+            raise _Unauthorized(token)
+        raise APIError(reason_for_status(status), f"{path} HTTP {status}", status)
 
-    def _send(self, url, params, path):
+    def _refresh(self, rejected):
+        """One refresh for every page that saw `rejected`; a later caller finds it done."""
+        if self.token != rejected:
+            return
+        fresh = self.refresh_token(rejected) if self.refresh_token is not None else None
+        if not fresh:
+            raise APIError(Reason.API_UNAUTHORIZED, "no refresh", 401)
+        self.token = fresh
+
+    def _send(self, url, params, path, deadline, token, method="GET", json=None):
         started = self.clock()
+        remaining = deadline - started
         status, body = None, None
+        if remaining <= 0:
+            raise APIError(Reason.API_TIMEOUT, f"{path}: deadline passed")
         try:
-            with self.session.get(url, params=params, timeout=self.timeout, allow_redirects=False, stream=True,
-                                  headers={"Authorization": f"Bearer {self.token}", "Accept": "application/json"}) as response:
+            with self.session.request(method, url, params=params, json=json, timeout=min(self.timeout, remaining),
+                                      allow_redirects=False, stream=True,
+                                      headers={"Authorization": f"Bearer {token}", "Accept": "application/json"}) as response:
                 status = response.status_code
-                if status == 200:
-                    body = read_json(response, limit=BODY_LIMIT, timeout=self.timeout)
+                if status in (200, 201, 202):
+                    limit = max(0, min(PAGE_LIMIT, self.max_bytes - self._bytes))
+                    raw = read_body(response, limit=limit, timeout=max(0.001, deadline - self.clock()))
+                    self._bytes += len(raw)
+                    body = parse_json(raw) if raw.strip() else {}
                     if not isinstance(body, dict):
                         raise APIError(Reason.API_BAD_RESPONSE, f"{path}: not a JSON object", status)
         except requests.Timeout:
             raise APIError(Reason.API_TIMEOUT, path)
-        except requests.RequestException as exc:
+        except (requests.RequestException, ValueError, UnicodeError) as exc:  # bad URLs and params are ValueErrors
+            if isinstance(exc, UntrustedBodyError):
+                raise APIError(Reason.API_BAD_RESPONSE, f"{path}: {exc}", status)
             raise APIError(Reason.API_UNAVAILABLE, f"{path}: {type(exc).__name__}")
-        except UntrustedBodyError as exc:
-            raise APIError(Reason.API_BAD_RESPONSE, f"{path}: {exc}", status)
         finally:
-            logger.info("cxone api", extra={"event": "cxone_api", "path": path, "status": status,
+            logger.info("cxone api", extra={"event": "cxone_api", "path": path, "method": method, "status": status,
                                             "duration_ms": round((self.clock() - started) * 1000, 1)})
         return body, status
 
     # --- paging --------------------------------------------------------------------------------
 
-    def get_all(self, path, list_key, params=None, **path_args):
-        """Every row of a paged list: the first page, then the rest in parallel by `skip`
-        when `totalRecords` says how many; otherwise `_links.next`, one page at a time.
-        Returns (rows, first page's body); ([], None) for 204; NOT_MODIFIED for 304."""
+    def get_all(self, path, list_key, params=None, *, deadline=None, **path_args):
+        """Every row of a paged list within the bounds: a `Listing`; an empty one for 204;
+        NOT_MODIFIED for 304. One deadline for all the pages."""
+        deadline = deadline or self.deadline()
         url = self.url(path, **path_args)
-        first = self.call(url, {**(params or {}), "skip": 0, "top": self.page_size}, path=path)
-        if first is None or first is NOT_MODIFIED:
-            return ([], None) if first is None else NOT_MODIFIED
+        params = dict(params or {})
+        first = self.call(url, {**params, "skip": 0, "top": self.page_size}, path=path, deadline=deadline)
+        if first is None:
+            return Listing()
+        if first is NOT_MODIFIED:
+            return NOT_MODIFIED
         rows = self._rows(first, list_key, path)
-        total = first.get("totalRecords")
-        if isinstance(total, int) and not isinstance(total, bool) and 0 <= total and len(rows) < total:
-            step = max(1, len(rows))  # pages may hold fewer rows than asked for
-            skips = list(range(len(rows), total, step))[: self.max_pages - 1]
-            with ThreadPoolExecutor(min(self.parallel, len(skips)) or 1) as pool:
-                pages = pool.map(lambda skip: self.call(url, {**(params or {}), "skip": skip, "top": step}, path=path), skips)
-                for page in pages:
-                    rows += self._rows(page, list_key, path) if isinstance(page, dict) else []
-            return rows[:total], first
-        page, seen = first, 1
-        while isinstance(page, dict) and seen < self.max_pages:
-            next_url = self._next_url(page, url)
+        total = count(first.get("totalRecords"), 10**9)
+        if first.get("totalRecords") is not None and total is None:
+            raise APIError(Reason.API_BAD_RESPONSE, f"{path}: totalRecords is not a count")
+        listing = Listing(rows, first, total, partial=len(rows) > self.max_rows)
+        if total is not None and len(rows) < total and rows:
+            self._rest_by_skip(url, params, path, list_key, listing, deadline)
+        elif total is None or len(rows) < total:
+            self._rest_by_links(url, path, list_key, listing, deadline)
+        if len(listing.rows) > self.max_rows:
+            listing.rows, listing.partial = listing.rows[: self.max_rows], True
+        if total is not None and len(listing.rows) < total:
+            listing.partial = True
+        return listing
+
+    def _rest_by_skip(self, url, params, path, list_key, listing, deadline):
+        step = len(listing.rows)  # what CXone put on a page: it may cap below what was asked
+        target = min(listing.total, self.max_rows)
+        skips = range(step, target, step)  # lazy: an impossible total costs nothing
+
+        def page(skip):
+            body = self._call_once(url, {**params, "skip": skip, "top": step}, path, deadline)
+            return self._rows(body, list_key, path) if isinstance(body, dict) else []
+
+        pages, retry = self._parallel(page, skips)
+        if retry:
+            self._refresh(retry[0][1])
+            again, still = self._parallel(page, [skip for skip, _ in retry])
+            if still:
+                raise APIError(Reason.API_UNAUTHORIZED, path, 401)
+            pages.update(again)
+        for skip in sorted(pages):
+            listing.rows += pages[skip]
+
+    def _parallel(self, page, skips):
+        """Run `page(skip)` for each skip on a few threads that keep this request's context
+        (its request id); returns ({skip: rows}, [(skip, rejected token)…])."""
+        results, unauthorized = {}, []
+        if not skips:
+            return results, unauthorized
+        with ThreadPoolExecutor(min(self.parallel, len(skips))) as pool:
+            futures = {}
+            for skip in skips:
+                if self._bytes >= self.max_bytes:
+                    break
+                ctx = contextvars.copy_context()
+                futures[skip] = pool.submit(ctx.run, page, skip)
+            errors = []
+            for skip, future in futures.items():
+                try:
+                    results[skip] = future.result()
+                except _Unauthorized as exc:
+                    unauthorized.append((skip, exc.token))
+                except APIError as exc:
+                    errors.append(exc)
+            if errors:
+                raise errors[0]
+        return results, unauthorized
+
+    def _rest_by_links(self, url, path, list_key, listing, deadline):
+        page, seen = listing.first, 1
+        max_pages = self.max_rows  # at least one row a page, or the bound cuts it
+        while isinstance(page, dict) and len(listing.rows) < self.max_rows and seen < max_pages:
+            next_url = self._next_url(page, url, path)
             if not next_url:
-                break
-            page = self.call(next_url, path=path)
-            rows += self._rows(page, list_key, path) if isinstance(page, dict) else []
+                return
+            if self._bytes >= self.max_bytes:
+                listing.partial = True
+                return
+            page = self.call(next_url, path=path, deadline=deadline)
+            listing.rows += self._rows(page, list_key, path) if isinstance(page, dict) else []
             seen += 1
-        return rows, first
 
     @staticmethod
     def _rows(body, list_key, path):
         rows = body.get(list_key, [])
+        if rows is None:
+            return []
         if not isinstance(rows, list):
             raise APIError(Reason.API_BAD_RESPONSE, f"{path}: {list_key} is not a list")
         return [row for row in rows if isinstance(row, dict)]
 
-    def _next_url(self, page, url):
+    def _next_url(self, page, url, path):
         """`_links.next`, resolved against the request's URL; only ever to the same origin
-        (the token goes with it)."""
+        (the token goes with it). A malformed link is a bad answer, not a crash."""
         links = page.get("_links")
         target = links.get("next") if isinstance(links, dict) else None
         if not isinstance(target, str) or not target:
             return None
-        resolved = urljoin(url, target)
-        return resolved if urlsplit(resolved)[:2] == self._origin else None
+        try:
+            if len(target) > 4096 or not target.isascii():
+                raise ValueError("not a short ASCII URL")
+            resolved = urljoin(url, target)
+            origin = urlsplit(resolved)[:2]
+        except ValueError:
+            raise APIError(Reason.API_BAD_RESPONSE, f"{path}: _links.next is not a URL")
+        return resolved if origin == self._origin and resolved != url else None
 
     # --- what the workspaces read ------------------------------------------------------------------
 
-    def agent_states(self, updated_since=None):
-        """(states, lastPollTime) of every agent the user may see; NOT_MODIFIED when nothing
+    def agent_states(self, updated_since=None, *, deadline=None):
+        """(Listing, lastPollTime) of every agent the user may see; NOT_MODIFIED when nothing
         changed since `updated_since` (the previous answer's lastPollTime)."""
-        params = {"updatedSince": updated_since} if updated_since else {}
-        result = self.get_all("agents/states", "agentStates", params)
-        if result is NOT_MODIFIED:
+        since = timestamp(updated_since)
+        listing = self.get_all("agents/states", "agentStates", {"updatedSince": since} if since else {}, deadline=deadline)
+        if listing is NOT_MODIFIED:
             return NOT_MODIFIED
-        rows, first = result
-        return rows, (first or {}).get("lastPollTime")
+        return listing, timestamp((listing.first or {}).get("lastPollTime"))
 
     def agent_state(self, agent_id):
         body = self.call(self.url("agents/{agentId}/states", agentId=agent_id), path="agents/{agentId}/states")
@@ -173,9 +321,24 @@ class CXoneClient:
 
     def completed_contacts(self, agent_id, start, end):
         """The agent's completed contacts between two ISO-8601 instants, every page."""
-        rows, _ = self.get_all("contacts/completed", "completedContacts", {"agentId": agent_id, "startDate": start, "endDate": end})
-        return rows
+        return self.get_all("contacts/completed", "completedContacts", {"agentId": agent_id, "startDate": start, "endDate": end}).rows
 
     def skill_activity(self):
+        """(rows, CXone's serverTime or None)."""
         body = self.call(self.url("skills/activity"), path="skills/activity")
-        return self._rows(body, "skillActivity", "skills/activity") if isinstance(body, dict) else []
+        if not isinstance(body, dict):
+            return [], None
+        return self._rows(body, "skillActivity", "skills/activity"), timestamp(body.get("serverTime"))
+
+    def skill_summary(self, start, end):
+        body = self.call(self.url("skills/summary"), {"startDate": start, "endDate": end}, path="skills/summary")
+        return self._rows(body, "skillSummaries", "skills/summary") if isinstance(body, dict) else []
+
+    # --- what supervisors do ------------------------------------------------------------------------
+
+    def post(self, path, params=None, json=None, **path_args):
+        return self.call(self.url(path, **path_args), params, path=path, method="POST", json=json)
+
+    def get(self, path, list_key, params=None, **path_args):
+        body = self.call(self.url(path, **path_args), params, path=path)
+        return self._rows(body, list_key, path) if isinstance(body, dict) else []

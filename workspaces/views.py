@@ -4,22 +4,24 @@ Pages render no CXone data themselves: their scripts (static/js/) poll the JSON 
 read through `adapter.Workspace`. Failures are a reason and words, never a 500: a 403 from
 CXone says which role is missing; throttling and outages serve the last good data as stale.
 """
-import time
+import json
 from functools import wraps
 
-from django.http import JsonResponse
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from accounts import tokenstore
 from accounts.decorators import signin_required
 from accounts.middleware import session_ended
 from accounts.models import PortalRole
 from core.reasons import Reason
 from core.web import json_error, wants_json
 
-from .adapter import SessionEnded, Workspace, iso
+from .adapter import Served, SessionEnded, Workspace
+from .models import BoardThresholds
 
 def cxone_user_required(view):
     """Signed in through CXone (a local admin has no CXone token to call the APIs with)."""
@@ -49,16 +51,42 @@ def forbidden(request, reason):
     return render(request, "workspaces/forbidden.html", {"message": reason.words, "advice": reason.advice}, status=reason.status)
 
 
-def answer(result, shape):
-    """JSON for a cached read: the data, `asOf`, `stale`; or a reason when there is no data."""
-    if result.data is None:
-        return json_error(result.error.reason if result.error else Reason.API_NOT_LOADED)
-    body = shape(result.data)
-    body.update({"asOf": iso(result.as_of), "stale": result.stale, "ageSeconds": round(time.time() - result.as_of)})
-    if result.error is not None:
-        body["notice"] = str(result.error.reason.words)
-        body["reason"] = str(result.error.reason)
-    return JsonResponse(body)
+def workspace(request):
+    """The Workspace for this request."""
+    return Workspace.for_request(request)
+
+
+def identity_changed(request):
+    """The page was rendered for another identity than the one this session now has (a
+    sign-in to another organization or as another person in another tab): 409, and who now."""
+    rendered = request.headers.get("x-portal-identity", "")
+    identity = request.user.cxone_identity
+    if not rendered or rendered == str(identity.pk):
+        return None
+    response = json_error(Reason.SESSION_CHANGED)
+    body = json.loads(response.content)
+    name = " ".join(filter(None, [identity.given_name, identity.family_name])) or identity.login_name
+    body["signedInAs"] = f"{name} · {identity.tenant.name}"
+    return JsonResponse(body, status=409)
+
+
+def answer(request, served):
+    """Stored bytes as they are: 304 for the version the browser has, gzip when it accepts it,
+    the data's age in a header; a reason with no data."""
+    if served.error is not None:
+        return json_error(served.error)
+    if served.not_modified:
+        response = HttpResponseNotModified()
+    else:
+        gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
+        response = HttpResponse(served.gz if gzip_ok else served.body, content_type="application/json")
+        if gzip_ok:
+            response["Content-Encoding"] = "gzip"
+    response["ETag"] = served.etag
+    response["Vary"] = "Accept-Encoding"
+    if served.age is not None:
+        response["X-Data-Age"] = str(int(served.age))
+    return response
 
 
 def session_guard(view):
@@ -74,8 +102,9 @@ def session_guard(view):
 
 def context(request):
     identity = request.user.cxone_identity
-    return {"identity": identity, "tenant": identity.tenant, "tokens": tokenstore.current(request),
-            "ui_endpoint": (identity.tenant.cxone_configuration or {}).get("ui_endpoint")}
+    return {"identity": identity, "tenant": identity.tenant, "ui_endpoint": (identity.tenant.cxone_configuration or {}).get("ui_endpoint"),
+            "poll_seconds": settings.CXONE_BOARD_POLL_SECONDS,
+            "thresholds": BoardThresholds.for_tenant(identity.tenant).as_json()}
 
 
 # --- pages -----------------------------------------------------------------------------------
@@ -92,51 +121,83 @@ def supervisor_page(request):
     return render(request, "workspaces/supervisor.html", context(request))
 
 
+@never_cache
+@supervisor_required
+def wallboard_page(request):
+    """For a TV across the room: queues and counts in large type, nothing to press."""
+    return render(request, "workspaces/wallboard.html", context(request))
+
+
 # --- JSON --------------------------------------------------------------------------------------
 
-def contacts_shape(data):
-    contacts = data["contacts"]
-    return {"contacts": contacts, "total": len(contacts)}
+def json_view(view):
+    """GET only, never cached by the browser, signed-in CXone user, same identity as the page,
+    a session that ends cleanly when its refresh fails."""
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        changed = identity_changed(request)
+        return changed or view(request, *args, **kwargs)
+    return never_cache(require_GET(session_guard(wrapper)))
 
 
-@never_cache
-@require_GET
 @cxone_user_required
-@session_guard
+@json_view
 def agent_contacts(request):
-    workspace = Workspace(request)
-    return answer(workspace.contacts(workspace.identity.agent_id), contacts_shape)
+    identity = request.user.cxone_identity
+    return answer(request, workspace(request).contacts(identity.agent_id))
 
 
-@never_cache
-@require_GET
 @cxone_user_required
-@session_guard
+@json_view
 def agent_state(request):
-    return answer(Workspace(request).my_state(), lambda data: dict(data))
+    return answer(request, workspace(request).my_state(request.user.cxone_identity.agent_id))
 
 
-@never_cache
-@require_GET
 @supervisor_required
-@session_guard
+@json_view
 def supervisor_agents(request):
-    result = Workspace(request).board_agents()
-    return answer(result, lambda data: {"agents": sorted(
-        data["agents"].values(), key=lambda a: (a["lastName"].lower(), a["firstName"].lower()))})
+    """The board: 304 for the version the browser has; `?since=<version>` only what changed
+    since (the whole board when that version is unknown or too old)."""
+    ws = workspace(request)
+    since = request.GET.get("since", "")
+    served = ws.board(if_none_match=request.headers.get("if-none-match"))
+    if since.isascii() and since.isdigit() and len(since) < 20 and served.error is None and not served.not_modified:
+        if int(since) == served.version:
+            served = Served(version=served.version, age=served.age, not_modified=True)
+        else:
+            delta = ws.board_since(int(since))
+            if delta is not None:
+                delta.age = served.age
+                served = delta
+    return answer(request, served)
 
 
-@never_cache
-@require_GET
 @supervisor_required
-@session_guard
+@json_view
 def supervisor_skills(request):
-    return answer(Workspace(request).skills(), lambda data: dict(data))
+    """Each skill's queue now, with today's figures (CXone's skills/summary, read once a minute)
+    beside it when CXone gives them."""
+    ws = workspace(request)
+    served = ws.skills()
+    if served.error is not None:
+        return answer(request, served)
+    body = json.loads(served.body)
+    summary = ws.skill_summary(timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0))
+    today = {row["skillId"]: row for row in json.loads(summary.body)["summaries"]} if summary.error is None else {}
+    for skill in body["skills"]:
+        skill["today"] = today.get(skill["skillId"])
+    response = JsonResponse(body)
+    if served.age is not None:
+        response["X-Data-Age"] = str(int(served.age))
+    return response
 
 
-@never_cache
-@require_GET
 @supervisor_required
-@session_guard
+@json_view
 def supervisor_agent_contacts(request, agent_id):
-    return answer(Workspace(request).contacts(agent_id), contacts_shape)
+    """An agent's contacts: only for agents on this supervisor's board (one supervisor's
+    clicks cannot make CXone throttle everyone); answers, 404s too, are cached."""
+    ws = workspace(request)
+    if agent_id not in ws.board_ids():
+        return json_error(Reason.API_NOT_FOUND)
+    return answer(request, ws.contacts(agent_id))

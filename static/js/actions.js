@@ -1,0 +1,124 @@
+// What a supervisor does from the agent's drawer: make available, make unavailable with a
+// reason from the team's codes, log out (after a confirmation that says it ends any active
+// call), message an agent, a team or everyone. The outcome is said in words; the board shows
+// the effect at its next poll, asked for at once.
+(function () {
+  "use strict";
+  var P = window.Portal;
+  var root = document.querySelector("[data-workspace=supervisor]");
+  if (!root || !P) { return; }
+  var _ = P.gettext, fmt = P.interpolate;
+  var drawer = root.querySelector("[data-test=drawer]");
+  var outcome = drawer.querySelector("[data-test=outcome]");
+  var reasonSelect = drawer.querySelector("[data-field=reason]");
+  var confirmDialog = root.querySelector("[data-test=confirm]");
+  var messageDialog = root.querySelector("[data-test=message-dialog]");
+  var base = root.getAttribute("data-actions-base");
+  var agent = null, codesFor = null;
+
+  function name(a) { return (a.firstName + " " + a.lastName).trim() || a.agentId; }
+  function say(text, ok) { outcome.textContent = text; outcome.className = "outcome " + (ok ? "ok" : "refused"); }
+
+  function loadCodes(a) {
+    if (codesFor === a.teamId) { return; }
+    codesFor = a.teamId;
+    reasonSelect.length = 0;
+    reasonSelect.appendChild(P.el("option", _("Loading reasons…")));
+    P.request(root.getAttribute("data-codes-base") + encodeURIComponent(a.teamId) + "/unavailable-codes/").then(function (r) {
+      if (codesFor !== a.teamId) { return; }
+      reasonSelect.length = 0;
+      if (!r.ok) { reasonSelect.appendChild(P.el("option", P.causeWords(r.body, r.status, false, 0))); codesFor = null; return; }
+      r.body.codes.forEach(function (c) {
+        var option = P.el("option", c.name + (c.isAcw ? " " + _("(needs an active contact)") : ""));
+        option.value = String(c.id);
+        reasonSelect.appendChild(option);
+      });
+    });
+  }
+
+  function confirm(title, text, okWords) {
+    return new Promise(function (resolve) {
+      confirmDialog.querySelector("[data-field=confirm-title]").textContent = title;
+      confirmDialog.querySelector("[data-field=confirm-text]").textContent = text;
+      confirmDialog.querySelector("[data-field=confirm-ok]").textContent = okWords;
+      confirmDialog.returnValue = "";
+      confirmDialog.addEventListener("close", function done() {
+        confirmDialog.removeEventListener("close", done);
+        resolve(confirmDialog.returnValue === "ok");
+      });
+      confirmDialog.showModal();
+    });
+  }
+
+  function post(url, json, doneWords) {
+    say(_("Asking CXone…"), true);
+    return P.request(url, {method: "POST", json: json}).then(function (r) {
+      if (r.ok) { say(doneWords, true); if (window.Board) { window.Board.refreshSoon(); } }
+      else { say(P.causeWords(r.body, r.status, false, 0) || _("CXone refused."), false); }
+      return r;
+    });
+  }
+
+  drawer.querySelector("[data-act=available]").addEventListener("click", function () {
+    var a = agent;
+    confirm(_("Make available"), fmt(_("%(name)s will be Available and may be offered contacts at once."), {name: name(a)}, true), _("Make available"))
+      .then(function (yes) {
+        if (yes) { post(base + "agents/" + encodeURIComponent(a.agentId) + "/state/", {state: "Available"}, fmt(_("%(name)s is now Available."), {name: name(a)}, true)); }
+      });
+  });
+  drawer.querySelector("[data-act=unavailable]").addEventListener("click", function () {
+    var a = agent, option = reasonSelect.options[reasonSelect.selectedIndex];
+    if (!option || !option.value) { say(_("Choose a reason first."), false); reasonSelect.focus(); return; }
+    confirm(_("Make unavailable"), fmt(_("%(name)s will be Unavailable (%(reason)s) and get no new contacts."), {name: name(a), reason: option.textContent}, true), _("Make unavailable"))
+      .then(function (yes) {
+        if (yes) {
+          post(base + "agents/" + encodeURIComponent(a.agentId) + "/state/", {state: "Unavailable", reasonId: parseInt(option.value, 10)},
+            fmt(_("%(name)s is now Unavailable (%(reason)s)."), {name: name(a), reason: option.textContent}, true));
+        }
+      });
+  });
+  drawer.querySelector("[data-act=logout]").addEventListener("click", function () {
+    var a = agent;
+    confirm(_("Log out"), fmt(_("Log %(name)s out of CXone? This ends any active call or contact they are on."), {name: name(a)}, true), _("Log out and end any call"))
+      .then(function (yes) {
+        if (yes) { post(base + "agents/" + encodeURIComponent(a.agentId) + "/logout/", {}, fmt(_("%(name)s is logged out."), {name: name(a)}, true)); }
+      });
+  });
+
+  // Messages: to this agent, a team, or everyone.
+  var form = messageDialog.querySelector("form");
+  var targetType = form.querySelector("[data-field=target-type]");
+  var teamChoice = form.querySelector("[data-field=team-choice]");
+  var teamSelect = form.querySelector("[data-field=team-id]");
+  function openMessage(forAgent) {
+    form.reset();
+    targetType.querySelector("option[value=Agent]").disabled = !forAgent;
+    targetType.value = forAgent ? "Agent" : "Team";
+    teamSelect.length = 0;
+    var teams = new Map();
+    if (window.Board) { window.Board.agents.forEach(function (a) { if (a.teamId) { teams.set(a.teamId, a.teamName || a.teamId); } }); }
+    teams.forEach(function (teamName, id) { var o = P.el("option", teamName); o.value = id; teamSelect.appendChild(o); });
+    if (forAgent && agent) { teamSelect.value = agent.teamId; }
+    teamChoice.hidden = targetType.value !== "Team";
+    messageDialog.showModal();
+  }
+  targetType.addEventListener("change", function () { teamChoice.hidden = targetType.value !== "Team"; });
+  messageDialog.addEventListener("close", function () {
+    if (messageDialog.returnValue !== "send") { return; }
+    var type = targetType.value;
+    var payload = {targetType: type, subject: form.elements.subject.value, message: form.elements.message.value};
+    if (type === "Agent") { payload.targetId = agent.agentId; }
+    if (type === "Team") { payload.targetId = teamSelect.value; }
+    var to = type === "Agent" ? name(agent) : type === "Team" ? teamSelect.options[teamSelect.selectedIndex].textContent : _("everyone");
+    var target = drawer.hidden ? root.querySelector("[data-test=notice]") : null;
+    post(base + "messages/", payload, fmt(_("Message sent to %(to)s."), {to: to}, true)).then(function (r) {
+      if (target) { target.hidden = false; target.textContent = outcome.textContent; }
+    });
+  });
+  drawer.querySelector("[data-act=message]").addEventListener("click", function () { openMessage(true); });
+  root.querySelector("[data-action=message-team]").addEventListener("click", function () { openMessage(false); });
+
+  window.BoardActions = {
+    forAgent: function (a) { agent = a; say("", true); if (a) { loadCodes(a); } }
+  };
+})();

@@ -1,0 +1,192 @@
+"""workspaces/cxone_api.py against a scripted CXone on loopback: what the simulator won't do.
+
+A 401 on a later page refreshes once with the rejected token and retries those pages; pool
+threads keep the request id; one deadline covers a whole paged read; hostile answers
+(impossible totals, malformed links, surrogates, wrong types) become a reason, never a 500 or
+a worker's memory."""
+import json
+import logging
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from core.observability import _request_id
+from core.reasons import Reason
+from workspaces.cxone_api import NOT_MODIFIED, APIError, CXoneClient, timestamp
+
+
+class Scripted:
+    """A loopback HTTP server whose answers a test writes: `answer(path, query, token) -> (status, body)`."""
+
+    def __init__(self, answer):
+        self.calls = []
+        scripted = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                parts = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                scripted.calls.append((parts.path, query, token))
+                status, body = answer(parts.path, query, token)
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.base = f"http://127.0.0.1:{self.server.server_port}"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def scripted():
+    servers = []
+
+    def start(answer):
+        servers.append(Scripted(answer))
+        return servers[-1]
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def states_page(skip, top, total, token_ok=True, **extra):
+    rows = [{"agentId": n, "firstName": "A", "lastName": str(n), "agentStateName": "Available"} for n in range(skip, min(total, skip + top))]
+    return {"agentStates": rows, "totalRecords": total, "lastPollTime": "2026-11-30T00:05:00.000Z", **extra}
+
+
+def test_a_401_on_later_pages_refreshes_once_with_the_rejected_token_then_retries_them(scripted):
+    refreshes = []
+
+    def answer(path, query, token):
+        skip = int(query.get("skip", 0))
+        if skip > 0 and token == "T1":
+            return 401, {"error": "invalid_token"}
+        return 200, states_page(skip, 10, 40)
+    server = scripted(answer)
+
+    def refresh(rejected):
+        refreshes.append((rejected, threading.current_thread().name))
+        return "T2"
+    client = CXoneClient(server.base, "T1", requests.Session(), refresh_token=refresh, page_size=10, timeout=5)
+    listing = client.get_all("agents/states", "agentStates")
+    assert len(listing.rows) == 40 and not listing.partial
+    assert [r[0] for r in refreshes] == ["T1"]  # once, naming the token CXone refused
+    assert refreshes[0][1] == threading.current_thread().name  # on the calling thread, never a pool thread
+    later = [token for path, query, token in server.calls if query.get("skip") != "0"]
+    assert later.count("T1") == 3 and later.count("T2") == 3  # three pages refused, the same three retried
+
+
+def test_pages_read_in_parallel_keep_the_request_id_in_their_logs(scripted, caplog):
+    server = scripted(lambda path, query, token: (200, states_page(int(query["skip"]), 10, 50)))
+    client = CXoneClient(server.base, "T", requests.Session(), page_size=10, timeout=5)
+    reset = _request_id.set("req-abcdef123456")
+    try:
+        with caplog.at_level(logging.INFO, logger="workspaces.cxone_api"):
+            client.get_all("agents/states", "agentStates")
+    finally:
+        _request_id.reset(reset)
+    ids = {record.request_id for record in caplog.records if getattr(record, "event", "") == "cxone_api"}
+    assert len([r for r in caplog.records if getattr(r, "event", "") == "cxone_api"]) == 5
+    assert ids == {"req-abcdef123456"}
+
+
+def test_one_deadline_covers_a_whole_paged_read(scripted):
+    def answer(path, query, token):
+        time.sleep(0.3)
+        return 200, states_page(int(query["skip"]), 1, 100)
+    server = scripted(answer)
+    client = CXoneClient(server.base, "T", requests.Session(), page_size=1, timeout=1.0, parallel=1)
+    started = time.monotonic()
+    with pytest.raises(APIError) as refused:
+        client.get_all("agents/states", "agentStates")
+    assert refused.value.reason == Reason.API_TIMEOUT
+    assert time.monotonic() - started < 2.0  # not 100 pages x the timeout
+
+
+def test_a_huge_total_costs_neither_memory_nor_a_crash(scripted):
+    server = scripted(lambda path, query, token: (200, states_page(int(query["skip"]), 25, 60, totalRecords=3 * 10**7)))
+    client = CXoneClient(server.base, "T", requests.Session(), page_size=25, timeout=5, max_rows=200)
+    listing = client.get_all("agents/states", "agentStates")
+    assert listing.partial and len(listing.rows) <= 200
+    assert len(server.calls) <= 9  # bounded by max_rows, not by what CXone claims
+
+
+def test_an_impossible_total_is_a_bad_answer(scripted):
+    server = scripted(lambda path, query, token: (200, states_page(0, 25, 60, totalRecords=10**12)))
+    client = CXoneClient(server.base, "T", requests.Session(), page_size=25, timeout=5)
+    with pytest.raises(APIError) as refused:
+        client.get_all("agents/states", "agentStates")
+    assert refused.value.reason == Reason.API_BAD_RESPONSE and len(server.calls) == 1
+
+
+def test_more_agents_than_the_bound_say_partial(scripted):
+    server = scripted(lambda path, query, token: (200, states_page(int(query["skip"]), 50, 3000)))
+    client = CXoneClient(server.base, "T", requests.Session(), page_size=100, timeout=5, max_rows=1000)
+    listing = client.get_all("agents/states", "agentStates")
+    assert len(listing.rows) == 1000 and listing.partial and listing.total == 3000
+
+
+@pytest.mark.parametrize("hostile", [
+    {"_links": {"next": "http://["}},
+    {"_links": {"next": "\ud800"}},
+    {"totalRecords": "many"},
+    {"totalRecords": -5},
+    {"agentStates": "not a list"},
+])
+def test_hostile_answers_are_a_reason(scripted, hostile):
+    def answer(path, query, token):
+        body = {"agentStates": [{"agentId": 1}], "lastPollTime": "2026-11-30T00:05:00Z"}
+        body.update(hostile)
+        if "totalRecords" not in hostile:
+            body.pop("totalRecords", None)
+        return 200, body
+    server = scripted(answer)
+    client = CXoneClient(server.base, "T", requests.Session(), timeout=5)
+    with pytest.raises(APIError) as refused:
+        client.get_all("agents/states", "agentStates")
+    assert refused.value.reason == Reason.API_BAD_RESPONSE
+
+
+def test_a_link_to_another_origin_is_not_followed(scripted):
+    server = scripted(lambda path, query, token: (200, {"agentStates": [{"agentId": 1}], "_links": {"next": "https://evil.example/steal"}}))
+    client = CXoneClient(server.base, "T", requests.Session(), timeout=5)
+    assert len(client.get_all("agents/states", "agentStates").rows) == 1
+    assert len(server.calls) == 1
+
+
+def test_a_surrogate_in_last_poll_time_is_never_sent_back(scripted):
+    server = scripted(lambda path, query, token: (200, {"agentStates": [], "lastPollTime": "2026-11-30T00:05:00Z\ud800"}))
+    client = CXoneClient(server.base, "T", requests.Session(), timeout=5)
+    listing, last_poll = client.agent_states()
+    assert last_poll is None
+    assert timestamp("2026-11-30T00:05:00.000Z") and timestamp("\ud800") is None and timestamp(5) is None
+
+
+def test_304_and_a_body_too_large(scripted):
+    server = scripted(lambda path, query, token: (304, b"") if query.get("updatedSince") else (200, b"[" * 10))
+    client = CXoneClient(server.base, "T", requests.Session(), timeout=5)
+    assert client.agent_states(updated_since="2026-11-30T00:05:00Z") is NOT_MODIFIED
+    with pytest.raises(APIError) as refused:
+        client.agent_states()
+    assert refused.value.reason == Reason.API_BAD_RESPONSE
+    big = scripted(lambda path, query, token: (200, b'{"agentStates": [' + b'{"agentId": 1},' * 100000 + b'{}]}'))
+    small = CXoneClient(big.base, "T", requests.Session(), timeout=5, max_bytes=100_000)
+    with pytest.raises(APIError) as too_big:
+        small.agent_states()
+    assert too_big.value.reason == Reason.API_BAD_RESPONSE
