@@ -9,7 +9,7 @@ PORT ?= 8000
 RUN_ENV = DEBUG=$${DEBUG:-1} CXONE_SIMULATOR=$${CXONE_SIMULATOR:-1} CXONE_ALLOW_HTTP_ISSUERS=$${CXONE_ALLOW_HTTP_ISSUERS:-1} \
 	CXONE_SIMULATOR_ISSUER=$${CXONE_SIMULATOR_ISSUER:-http://$(HOST):$(PORT)/cxone-sim}
 
-.PHONY: install run test screenshots bench clean
+.PHONY: install messages makemessages run test screenshots bench clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,18 +18,31 @@ $(VENV)/.installed: requirements.txt
 
 install: $(VENV)/.installed
 
-run: install
+# Compiled catalogues (locale/**/*.mo) are built, never committed: msgfmt when gettext is
+# installed, else polib (core/i18n.py). `make makemessages` refreshes the .po files from the
+# code (needs gettext's xgettext); translate the new entries, then `make test` checks them.
+LOCALES = es fr de pt_BR he
+MAKEMESSAGES = DEBUG=1 $(PY) manage.py makemessages --no-obsolete --add-location=file --ignore=var --ignore=staticfiles \
+	--ignore=tests --ignore=bench --ignore=docs --ignore=node_modules $(addprefix --locale=,$(LOCALES))
+messages: install
+	$(PY) -m core.i18n compile
+
+makemessages: install
+	$(MAKEMESSAGES) --domain=django
+	$(MAKEMESSAGES) --domain=djangojs
+
+run: install messages
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py setup_demo
 	@echo "Open http://$(HOST):$(PORT)/ and sign in to a demo tenant."
 	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # pytest exits 5 when it collects no test; make fails on any non-zero exit.
-test: install
+test: install messages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The only target that rewrites the committed screenshots (make test leaves them alone).
-screenshots: install
+screenshots: install messages
 	$(PY) -m pytest -q tests/test_browser.py
 	cp var/screenshots/*.png docs/screenshots/
 

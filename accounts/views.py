@@ -4,9 +4,14 @@ The OpenID Connect endpoints are in `oidc_views.py`.
 """
 import logging
 
+from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.core import signing
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _, gettext_lazy
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -14,6 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from django.core.validators import slug_re
 
+from core import i18n
+from core.models import UserPreference
 from core.reasons import Reason
 from core.web import safe_next, simulator_on
 from tenants.models import Environment, Tenant
@@ -34,7 +41,9 @@ class LoginView(View):
             return redirect(next_url or "dashboard")
         # Names only: a public page reads no secret (and works whatever the encryption key).
         rows = Environment.objects.filter(is_active=True).order_by("name", "pk").values_list("pk", "name")
-        environments = [(pk, name or f"CXone environment {n}") for n, (pk, name) in enumerate(rows, 1)]
+        environments = [
+            (pk, name or _("CXone environment %(number)s") % {"number": n}) for n, (pk, name) in enumerate(rows, 1)
+        ]
         context = {
             "next": next_url,
             "environments": environments,
@@ -81,16 +90,58 @@ def dashboard(request):
     return redirect("supervisor" if identity.portal_role == PortalRole.SUPERVISOR else "agent")
 
 
+class PreferencesForm(forms.Form):
+    """Language and time zone a user keeps across browsers ('' = the browser decides)."""
+
+    language = forms.ChoiceField(label=gettext_lazy("Language"), required=False)
+    time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("Your browser's language"))] + [
+            (code, translation.get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES
+        ]
+        self.fields["time_zone"].choices = [("", _("Your browser's time zone"))] + [
+            (name, name.replace("_", " ")) for name in i18n.time_zone_names()
+        ]
+
+
 @never_cache
+@require_http_methods(["GET", "POST"])
 @signin_required
 def account(request):
-    """Who is signed in, and the CXone session's state: the small account panel."""
+    """Who is signed in, the CXone session's state, and the user's language and time zone."""
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        if form.is_valid():
+            return save_preferences(request, **form.cleaned_data)
+    else:
+        language, time_zone = UserPreference.of(request.user.pk)
+        form = PreferencesForm(initial={"language": language, "time_zone": time_zone})
     identity = getattr(request.user, "cxone_identity", None)
     return render(
         request,
         "accounts/account.html",
-        {"identity": identity, "tenant": identity.tenant if identity else None, "tokens": tokenstore.current(request)},
+        {
+            "identity": identity,
+            "tenant": identity.tenant if identity else None,
+            "tokens": tokenstore.current(request),
+            "preferences": form,
+        },
     )
+
+
+def save_preferences(request, language, time_zone):
+    """Stored for the user; the language also in this browser's cookie (kept after sign-out)."""
+    UserPreference.store(request.user.pk, language=language, time_zone=time_zone)
+    response = redirect("account")
+    if language:
+        translation.activate(language)
+        i18n.set_language_cookie(response, language)
+    else:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN)
+    messages.success(request, _("Your language and time zone are saved."))
+    return response
 
 
 @never_cache

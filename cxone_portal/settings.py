@@ -53,9 +53,11 @@ MIDDLEWARE = [
     "core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.i18n.UserPreferenceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.TokenRefreshMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -201,9 +203,26 @@ STORAGES = {
     },
 }
 
-LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# --- Languages and time zones --------------------------------------------------------------
+# The language comes from the browser (Accept-Language), Django's language cookie (the switch
+# on every page posts to /i18n/setlang/), or, once signed in, the user's stored preference
+# (core/i18n.py). Catalogues live in locale/; README "Languages" says how to add one.
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("pt-br", "Português (Brasil)"),
+    ("he", "עברית"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 USE_I18N = True
+# Stored and computed in UTC; shown in the user's zone (their pick, else the browser's).
+TIME_ZONE = "UTC"
 USE_TZ = True
 
 # --- Security behind a TLS proxy ----------------------------------------------------------

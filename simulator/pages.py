@@ -22,7 +22,7 @@ input[type=text] { width: 100%; padding: 10px 12px; border: 1px solid #b8c1d1; b
 .users { display: grid; gap: 8px; margin: 18px 0; }
 .user { display: flex; justify-content: space-between; align-items: center; width: 100%;
         border: 1px solid #d5dbe6; background: #fafbfd; border-radius: 8px; padding: 10px 14px;
-        font: inherit; cursor: pointer; text-align: left; }
+        font: inherit; cursor: pointer; text-align: start; }
 .user:hover, .user:focus { border-color: var(--brand); outline: 2px solid transparent; background: #f1f5fb; }
 .user .role { font-size: .8rem; background: #e7ecf5; border-radius: 999px; padding: 2px 10px; }
 .user.hinted { border-color: var(--brand); }
@@ -34,9 +34,36 @@ button.secondary { background: #fff; color: #1d2330; border: 1px solid #b8c1d1; 
 """
 
 
-def _shell(sim, title, body, brand="#0b5cab", tenant_label="CXone", popup=False):
+# CXone's login page speaks the language the portal asks for with `ui_locales` (OpenID
+# Connect Core 3.1.2.1: space-separated BCP 47 tags, preferred first); the simulator knows a
+# few words of each language the portal ships, enough for a test to see which was asked.
+LOGIN_WORDS = {
+    "en": ("Sign in to {name}", "Sign in to CXone", "Choose a demo user, or type a username.", "Username", "Sign in", "Cancel"),
+    "es": ("Iniciar sesión en {name}", "Iniciar sesión en CXone", "Elija un usuario de demostración o escriba un nombre de usuario.", "Nombre de usuario", "Iniciar sesión", "Cancelar"),
+    "fr": ("Se connecter à {name}", "Se connecter à CXone", "Choisissez un utilisateur de démonstration ou saisissez un nom d'utilisateur.", "Nom d'utilisateur", "Se connecter", "Annuler"),
+    "de": ("Bei {name} anmelden", "Bei CXone anmelden", "Wählen Sie einen Demo-Benutzer oder geben Sie einen Benutzernamen ein.", "Benutzername", "Anmelden", "Abbrechen"),
+    "pt-BR": ("Entrar em {name}", "Entrar no CXone", "Escolha um usuário de demonstração ou digite um nome de usuário.", "Nome de usuário", "Entrar", "Cancelar"),
+    "he": ("כניסה אל {name}", "כניסה אל CXone", "בחרו משתמש הדגמה או הקלידו שם משתמש.", "שם משתמש", "כניסה", "ביטול"),
+}
+RTL = {"he", "ar", "fa", "ur"}
+
+
+def login_language(ui_locales):
+    """The first of `ui_locales` the page can speak (exact tag, then its language), else "en"."""
+    known = {tag.lower(): tag for tag in LOGIN_WORDS}
+    by_language = {tag.split("-")[0].lower(): tag for tag in LOGIN_WORDS}
+    for tag in (ui_locales or "").lower().split():
+        if tag in known:
+            return known[tag]
+        if tag.split("-")[0] in by_language:
+            return by_language[tag.split("-")[0]]
+    return "en"
+
+
+def _shell(sim, title, body, brand="#0b5cab", tenant_label="CXone", popup=False, lang="en"):
+    direction = "rtl" if lang.split("-")[0] in RTL else "ltr"
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="{escape(lang)}" dir="{direction}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)}</title><link rel="stylesheet" href="{escape(sim.issuer)}/sim/static/sim.css"></head>
 <body style="--brand: {escape(brand)}">
 <header class="banner"><span class="mark" aria-hidden="true">cx</span>
@@ -62,17 +89,19 @@ def login(sim, params, tenant, prefill="", problem=None):
                 f'<span class="role">{escape(user.role)}</span></button>'
             )
     problem_html = f'<p class="problem" role="alert">{escape(problem)}</p>' if problem else ""
-    title = f"Sign in to {tenant.name}" if tenant else "Sign in to CXone"
+    lang = login_language(params.get("ui_locales"))
+    titled, untitled, lead, username, sign_in, cancel = LOGIN_WORDS[lang]
+    title = titled.format(name=tenant.name) if tenant else untitled
     body = f"""<h2>{escape(title)}</h2>
-<p class="lead">Choose a demo user, or type a username.</p>{problem_html}
+<p class="lead">{escape(lead)}</p>{problem_html}
 <form method="post" action="{escape(sim.endpoint_url('authorization'))}">{hidden}
-<label for="username">Username</label>
-<input type="text" id="username" name="username" value="{escape(prefill)}" autocomplete="username">
-<div class="actions"><button class="primary" type="submit" name="action" value="sign_in">Sign in</button>
-<button class="secondary" type="submit" name="action" value="cancel" formnovalidate>Cancel</button></div>
+<label for="username">{escape(username)}</label>
+<input type="text" id="username" name="username" value="{escape(prefill)}" autocomplete="username" dir="ltr">
+<div class="actions"><button class="primary" type="submit" name="action" value="sign_in">{escape(sign_in)}</button>
+<button class="secondary" type="submit" name="action" value="cancel" formnovalidate>{escape(cancel)}</button></div>
 <div class="users" aria-label="Demo users">{''.join(buttons)}</div>
 </form>
-<p class="note">This is the CXone simulator built into the portal for development. No password is asked.</p>"""
+<p class="note" lang="en" dir="ltr">This is the CXone simulator built into the portal for development. No password is asked.</p>"""
     return _shell(
         sim,
         title,
@@ -80,6 +109,7 @@ def login(sim, params, tenant, prefill="", problem=None):
         brand=tenant.brand_color if tenant else "#0b5cab",
         tenant_label=tenant.name if tenant else "NICE CXone",
         popup=params.get("display") == "popup",
+        lang=lang,
     )
 
 

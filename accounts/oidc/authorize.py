@@ -30,7 +30,10 @@ def build_authorization_request(
     max_age=None,
     id_token_hint=None,
     prompt=None,
+    ui_locales=None,
 ):
+    """The authorize URL and the secrets the callback needs. `ui_locales` (OpenID Connect Core
+    3.1.2.1) asks CXone's login page for the portal's language: BCP 47 tags, e.g. "pt-BR"."""
     state = secrets.token_urlsafe(32)
     nonce = secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(64)  # 86 characters, inside RFC 7636's 43..128
@@ -51,6 +54,7 @@ def build_authorization_request(
         "max_age": max_age,
         "id_token_hint": id_token_hint,
         "prompt": prompt,
+        "ui_locales": ui_locales,
     }
     params.update({k: str(v) for k, v in optional.items() if v not in (None, "")})
     sep = "&" if "?" in authorization_endpoint else "?"

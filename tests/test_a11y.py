@@ -1,0 +1,117 @@
+"""Accessibility in real Chromium: axe-core (axe-playwright-python) finds nothing serious or
+critical on any page, at a desktop and a phone width; no page scrolls sideways at 390 px;
+keyboard focus is visible.
+
+Adding a page is one line in PAGES: (name, path, whether it needs the signed-in agent).
+"""
+import pytest
+
+from .test_browser import chromium, demo, sign_in  # noqa: F401  (the shared Chromium and demo server)
+
+pytestmark = pytest.mark.browser
+
+PAGES = [
+    ("sign-in", "/login/", False),
+    ("signed-out", "/signed-out/", False),
+    ("sign-in-failed", "/oidc/authenticate/?tenant=no-such-org", False),
+    ("sign-out-confirm", "/oidc/logout/", True),
+    ("account", "/account/", True),
+]
+WIDTHS = {"desktop": 1280, "phone": 390}
+BLOCKING = ("serious", "critical")
+
+
+@pytest.fixture(scope="module")
+def signed_in(chromium, demo):  # noqa: F811
+    """The storage state (cookies) of the demo agent, signed in once for the module."""
+    context = chromium.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    sign_in(page, demo, "Acme Support", "Alex Rivera")
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+@pytest.fixture(scope="module")
+def axe():
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        pytest.fail("axe-playwright-python is not installed (pip install -r requirements.txt)")
+    return Axe()
+
+
+def open_page(chromium, demo, path, width, state=None):  # noqa: F811
+    context = chromium.new_context(viewport={"width": width, "height": 900}, storage_state=state)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.goto(demo.url + path)
+    page.wait_for_load_state("load")
+    return context, page
+
+
+def blocking_violations(axe, page):
+    results = axe.run(page)
+    found = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at " + ", ".join(" ".join(n["target"]) for n in v["nodes"][:5])
+        for v in found
+    ]
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+@pytest.mark.parametrize("name,path,needs_sign_in", PAGES, ids=[p[0] for p in PAGES])
+def test_no_serious_violation_and_no_sideways_scroll(chromium, demo, signed_in, axe, name, path, needs_sign_in, width):  # noqa: F811
+    context, page = open_page(chromium, demo, path, width, signed_in if needs_sign_in else None)
+    try:
+        assert not page.url.startswith(demo.url + "/login/?next="), f"{name}: not signed in"
+        assert blocking_violations(axe, page) == [], name
+        # The same with the language switch open (it lists every language).
+        page.locator('[data-test="language-switch"] summary').click()
+        assert blocking_violations(axe, page) == [], f"{name}, language switch open"
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= width, f"{name} scrolls sideways at {width} px ({scroll_width} px wide)"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("name,path,needs_sign_in", PAGES[:1], ids=["sign-in"])
+def test_right_to_left_pages_pass_too(chromium, demo, axe, name, path, needs_sign_in):  # noqa: F811
+    context = chromium.new_context(viewport={"width": 390, "height": 900}, locale="he-IL")
+    page = context.new_page()
+    try:
+        page.goto(demo.url + path)
+        assert page.get_attribute("html", "dir") == "rtl"
+        assert blocking_violations(axe, page) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()
+
+
+def test_keyboard_focus_is_visible_from_the_skip_link_on(chromium, demo):  # noqa: F811
+    context, page = open_page(chromium, demo, "/login/", 1280)
+    try:
+        for step in range(8):
+            page.keyboard.press("Tab")
+            focused = page.evaluate(
+                "(() => { const e = document.activeElement, s = getComputedStyle(e);"
+                " return {tag: e.tagName, text: (e.textContent || '').trim().slice(0, 40),"
+                " outline: s.outlineStyle, width: parseFloat(s.outlineWidth)}; })()"
+            )
+            assert focused["outline"] != "none" and focused["width"] >= 2, (step, focused)
+            if step == 0:
+                assert focused["text"] == "Skip to content"
+    finally:
+        context.close()
+
+
+def test_reduced_motion_is_honoured(chromium, demo):  # noqa: F811
+    context = chromium.new_context(reduced_motion="reduce")
+    page = context.new_page()
+    try:
+        page.goto(demo.url + "/login/")
+        duration = page.evaluate("getComputedStyle(document.querySelector('.button')).transitionDuration")
+        assert all(float(d.rstrip("s")) <= 0.001 for d in duration.split(","))
+    finally:
+        context.close()
