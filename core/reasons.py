@@ -118,7 +118,7 @@ class Reason(StrEnum):
     API_UNAUTHORIZED = "api_unauthorized", 401, _("CXone did not accept your session."), SIGN_IN_AGAIN
     API_FORBIDDEN = "api_forbidden", 403, _("Your CXone role does not allow this."), ASK_CXONE_ADMIN
     API_NOT_FOUND = "api_not_found", 404, _("CXone does not know this agent.")
-    API_CONFLICT = "api_conflict", 409, _("CXone refused: this needs an active contact.")
+    API_CONFLICT = "api_conflict", 409, _("CXone refused: an after-call-work reason needs an active contact, and an agent who is logged out cannot be changed.")
     API_THROTTLED = "api_throttled", 503, _("CXone asked the portal to slow down.")
     API_TIMEOUT = "api_timeout", 504, _("CXone is slow to answer.")
     API_UNAVAILABLE = "api_unavailable", 503, _("CXone cannot be reached right now.")

@@ -1,7 +1,11 @@
-"""The agent's day and the team board against the simulator's APIs over real HTTP: roles,
-shapes, caching per tenant and user, one poll per interval, deltas, faults, 401 and refresh."""
-import time
+"""The agent's day and the team board through the portal's JSON, against the simulator's APIs
+over real HTTP: roles, shapes, caching per tenant and user, one poll per interval, 304,
+`?since=` deltas, gzip, faults, 401 and refresh, another identity in another tab. The
+portal's clock is injected (`later`): no test sleeps."""
+import gzip
+import json
 
+import jwt as pyjwt
 import pytest
 from django.db import connection
 from django.test import Client
@@ -20,6 +24,23 @@ def api_calls(sim, path=None, **match):
 
 
 @pytest.fixture
+def later(monkeypatch, cxone):
+    """The portal's clock and the simulated CXone's world, moved by hand: `later(6)` is six
+    seconds on for both."""
+    import time
+
+    from workspaces import adapter
+
+    now = [time.time()]
+    monkeypatch.setattr(adapter, "wall_clock", lambda: now[0])
+    cxone.sim.api.clock = lambda: now[0]
+
+    def advance(seconds):
+        now[0] += seconds
+    return advance
+
+
+@pytest.fixture
 def agent(browser):
     assert browser.sign_in(username=AGENT).status_code == 302
     browser.cxone.sim.reset_calls()
@@ -34,25 +55,33 @@ def supervisor(cxone):
     return browser
 
 
+def board(client, **headers):
+    return client.get("/api/supervisor/agents/", **XHR, **headers)
+
+
 @pytest.mark.django_db
 def test_the_dashboard_sends_each_role_to_its_page(agent, supervisor):
     assert agent.client.get("/dashboard/")["Location"] == "/agent/"
     assert supervisor.client.get("/dashboard/")["Location"] == "/supervisor/"
     page = supervisor.client.get("/supervisor/").content.decode()
-    assert "Team board" in page and "/static/js/workspace.js" in page and "<script>" not in page
+    assert 'data-workspace="supervisor"' in page and "/static/js/board.js" in page
+    assert "<script>" not in page.replace('<script id="board-thresholds" type="application/json">', "")  # no inline code
     assert 'data-test="account-link"' in page
     assert agent.cxone.sim.count() == 0  # pages render no CXone data: their scripts fetch it
 
 
 @pytest.mark.django_db
-def test_the_agents_day_has_every_contact_of_the_last_24_hours_newest_first(agent):
+def test_the_agents_day_has_every_contact_of_the_last_24_hours_newest_first_with_figures(agent):
     body = agent.client.get("/api/agent/contacts/", **XHR).json()
-    assert set(body) >= {"contacts", "total", "asOf", "stale"} and body["stale"] is False
+    assert set(body) >= {"contacts", "total", "summary", "window", "asOf", "stale"} and body["stale"] is False
     contacts = body["contacts"]
     assert body["total"] == len(contacts) > 25  # more than one page of CXone's
-    assert set(contacts[0]) == {"contactId", "startDate", "skillName", "mediaType", "durationSeconds"}
+    assert set(contacts[0]) == {"contactId", "startDate", "skillName", "mediaType", "durationSeconds", "handleSeconds"}
     starts = [c["startDate"] for c in contacts]
     assert starts == sorted(starts, reverse=True)
+    handled = [c["handleSeconds"] for c in contacts if c["handleSeconds"] is not None]
+    assert body["summary"] == {"count": len(contacts), "handleSecondsTotal": round(sum(handled)),
+                               "handleSecondsAverage": round(sum(handled) / len(handled))}
     assert api_calls(agent.cxone.sim, "contacts/completed") >= 2
     state = agent.client.get("/api/agent/state/", **XHR).json()["state"]
     assert state["agentId"] == "1001" and state["state"]
@@ -63,50 +92,80 @@ def test_an_agent_gets_a_readable_403_and_cxone_is_never_called(agent):
     for path in ("/api/supervisor/agents/", "/api/supervisor/skills/", "/api/supervisor/agents/1002/contacts/"):
         response = agent.client.get(path, **XHR)
         assert response.status_code == 403 and response.json()["reason"] == "not_a_supervisor", path
+        assert set(response.json()) == {"reason", "message"}
     page = agent.client.get("/supervisor/")
     assert page.status_code == 403 and "for supervisors" in page.content.decode()
     assert api_calls(agent.cxone.sim) == 0
 
 
 @pytest.mark.django_db
-def test_the_board_lists_every_agent_with_state_team_and_skill(supervisor):
-    body = supervisor.client.get("/api/supervisor/agents/", **XHR).json()
+def test_the_board_lists_every_agent_with_state_team_skill_and_login(supervisor):
+    body = board(supervisor.client).json()
     agents = body["agents"]
-    assert len(agents) == TEAM_SIZE and body["stale"] is False
-    assert set(agents[0]) >= {"agentId", "firstName", "lastName", "teamName", "state", "stateReason", "stateSince", "skillName"}
-    assert {a["state"] for a in agents} <= {"Available", "InboundContact", "OutboundContact", "Unavailable", "LoggedOut"}
+    assert len(agents) == body["count"] == body["total"] == TEAM_SIZE and body["stale"] is False and body["full"] is True
+    assert set(agents[0]) >= {"agentId", "firstName", "lastName", "userName", "teamName", "state", "stateReason", "stateSince", "skillName"}
+    assert {a["state"] for a in agents} <= {"Available", "InboundContact", "OutboundContact", "Unavailable", "LoggedOut", "LoggedIn"}
     assert any(a["stateReason"] for a in agents if a["state"] == "Unavailable")
     skills = supervisor.client.get("/api/supervisor/skills/", **XHR).json()["skills"]
-    assert {"skillId", "skillName", "queueCount", "agentsAvailable", "serviceLevel", "serviceLevelGoal"} <= set(skills[0])
+    assert {"skillId", "skillName", "queueCount", "longestWaitSeconds", "agentsAvailable", "serviceLevel", "serviceLevelGoal", "today"} <= set(skills[0])
+    waiting = [s for s in skills if s["queueCount"]]
+    assert all(isinstance(s["longestWaitSeconds"], int) for s in waiting)
     one = supervisor.client.get("/api/supervisor/agents/1001/contacts/", **XHR).json()
     assert one["total"] == len(one["contacts"]) > 0
 
 
 @pytest.mark.django_db
-def test_one_poll_per_interval_whatever_the_tabs_then_only_changes(supervisor, settings):
-    settings.CXONE_BOARD_POLL_SECONDS = 1
+def test_an_unchanged_poll_is_a_304_and_since_answers_only_what_changed(supervisor, later):
+    first = board(supervisor.client)
+    version = first.json()["version"]
+    assert first["ETag"] == f'"v{version}"'
+    again = board(supervisor.client, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again.content == b""
+    assert board(supervisor.client, HTTP_IF_NONE_MATCH='"v1"').status_code == 200  # an old version gets the board
+    later(60)
+    delta = supervisor.client.get(f"/api/supervisor/agents/?since={version}", **XHR).json()
+    assert delta["full"] is False and delta["version"] > version and len(delta["agents"]) < TEAM_SIZE
+    assert set(delta) >= {"version", "full", "agents", "removed", "asOf", "stale"}
+    unknown = supervisor.client.get("/api/supervisor/agents/?since=12345", **XHR).json()
+    assert unknown["full"] is True and len(unknown["agents"]) == TEAM_SIZE
+
+
+@pytest.mark.django_db
+def test_json_is_gzipped_when_the_browser_accepts_it(supervisor):
+    plain = board(supervisor.client)
+    zipped = board(supervisor.client, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert zipped["Content-Encoding"] == "gzip" and len(zipped.content) < len(plain.content) / 3
+    assert json.loads(gzip.decompress(zipped.content)) == plain.json()
+
+
+@pytest.mark.django_db
+def test_one_poll_per_interval_whatever_the_tabs_then_only_changes(supervisor, later):
     tabs = [Client() for _ in range(4)]
     for tab in tabs:
         tab.cookies = supervisor.client.cookies
     for _ in range(3):
         for tab in tabs:
-            assert tab.get("/api/supervisor/agents/", **XHR).status_code == 200
+            assert board(tab).status_code == 200
     sim = supervisor.cxone.sim
     assert api_calls(sim, "agents/states", updatedSince=False) == 3  # one full read: 3 pages
-    time.sleep(1.1)
+    later(6)
     for tab in tabs:
-        assert len(tab.get("/api/supervisor/agents/", **XHR).json()["agents"]) == TEAM_SIZE
-    assert api_calls(sim, "agents/states", updatedSince=True) >= 1  # the delta, merged
+        assert len(board(tab).json()["agents"]) == TEAM_SIZE
+    assert api_calls(sim, "agents/states", updatedSince=True) == 1  # one delta for four tabs, merged
     assert api_calls(sim, "agents/states", updatedSince=False) == 3
 
 
 @pytest.mark.django_db
-def test_a_poll_from_cache_costs_no_cxone_call_and_no_database_write(supervisor):
-    supervisor.client.get("/api/supervisor/agents/", **XHR)
+def test_an_unchanged_poll_costs_what_a_signed_in_session_request_costs(supervisor):
+    board(supervisor.client)
     calls = supervisor.cxone.sim.count()
-    with CaptureQueriesContext(connection) as queries:
-        assert supervisor.client.get("/api/supervisor/agents/", **XHR).status_code == 200
-    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))]
+    with CaptureQueriesContext(connection) as session_queries:
+        assert supervisor.client.get("/api/session/", **XHR).status_code == 200
+    version = board(supervisor.client).json()["version"]
+    with CaptureQueriesContext(connection) as poll_queries:
+        assert board(supervisor.client, HTTP_IF_NONE_MATCH=f'"v{version}"').status_code == 304
+    assert len(poll_queries.captured_queries) <= len(session_queries.captured_queries)
+    writes = [q["sql"] for q in poll_queries.captured_queries if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))]
     assert writes == [] and supervisor.cxone.sim.count() == calls
 
 
@@ -114,24 +173,33 @@ def test_a_poll_from_cache_costs_no_cxone_call_and_no_database_write(supervisor)
 def test_two_supervisors_never_share_data(supervisor, cxone):
     other = Browser(Client(), cxone)
     other.sign_in(tenant="globex", username="tess.lead@globex.example")
-    acme = {a["lastName"] for a in supervisor.client.get("/api/supervisor/agents/", **XHR).json()["agents"]}
-    globex = other.client.get("/api/supervisor/agents/", **XHR).json()["agents"]
-    assert "Okafor" in acme and "Okafor" not in {a["lastName"] for a in globex} and "Nakamura" in {a["lastName"] for a in globex}
+    acme = {a["lastName"] for a in board(supervisor.client).json()["agents"]}
+    globex = {a["lastName"] for a in board(other.client).json()["agents"]}
+    assert "Okafor" in acme and "Okafor" not in globex and "Nakamura" in globex
+
+
+@pytest.mark.django_db
+def test_a_page_of_one_identity_polling_after_a_sign_in_as_another_gets_409(supervisor, cxone):
+    acme_identity = str(TokenSession.objects.get(user__cxone_identity__login_name=SUPERVISOR).user.cxone_identity.pk)
+    assert board(supervisor.client, HTTP_X_PORTAL_IDENTITY=acme_identity).status_code == 200
+    supervisor.sign_in(tenant="globex", username="tess.lead@globex.example")  # another tab, same browser
+    response = board(supervisor.client, HTTP_X_PORTAL_IDENTITY=acme_identity)
+    assert response.status_code == 409 and response.json()["reason"] == "session_changed"
+    assert "Globex" in response.json()["signedInAs"]
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("status", [429, 503])
-def test_throttling_serves_the_last_good_data_as_stale_and_backs_off(supervisor, settings, status):
-    settings.CXONE_BOARD_POLL_SECONDS = 1
-    assert supervisor.client.get("/api/supervisor/agents/", **XHR).json()["stale"] is False
+def test_throttling_serves_the_last_good_data_as_stale_and_backs_off(supervisor, later, status):
+    assert board(supervisor.client).json()["stale"] is False
     sim = supervisor.cxone.sim
     sim.api.faults["*"] = status
-    time.sleep(1.1)
-    body = supervisor.client.get("/api/supervisor/agents/", **XHR).json()
+    later(6)
+    body = board(supervisor.client).json()
     assert body["stale"] is True and len(body["agents"]) == TEAM_SIZE and body["reason"] == "api_throttled" and body["notice"]
     throttled = api_calls(sim)
-    time.sleep(1.1)  # the next interval, still inside the back-off: no call
-    assert supervisor.client.get("/api/supervisor/agents/", **XHR).json()["stale"] is True
+    later(1.5)  # inside the back-off (2 s, jittered by 20 %): no call
+    assert board(supervisor.client).json()["stale"] is True
     assert api_calls(sim) == throttled
 
 
@@ -143,16 +211,17 @@ def test_no_data_and_an_outage_is_a_readable_503_not_a_500(supervisor):
 
 
 @pytest.mark.django_db
-def test_cxones_403_says_which_role_is_missing(supervisor):
+def test_cxones_403_says_the_role_does_not_allow_it_and_drops_the_board(supervisor, later):
+    assert board(supervisor.client).status_code == 200
     supervisor.cxone.sim.api.faults["*"] = 403
-    response = supervisor.client.get("/api/supervisor/skills/", **XHR)
+    later(6)
+    response = board(supervisor.client)
     assert response.status_code == 403 and "CXone role" in response.json()["message"]
+    assert board(supervisor.client).status_code == 403  # not the cached board
 
 
 @pytest.mark.django_db
 def test_a_revoked_access_token_is_refreshed_once_and_the_call_retried(supervisor):
-    import jwt as pyjwt
-
     row = TokenSession.objects.get(user__cxone_identity__login_name=SUPERVISOR)
     supervisor.cxone.sim.api.revoked.add(pyjwt.decode(row.access_token, options={"verify_signature": False})["jti"])
     response = supervisor.client.get("/api/supervisor/skills/", **XHR)
@@ -163,8 +232,6 @@ def test_a_revoked_access_token_is_refreshed_once_and_the_call_retried(superviso
 
 @pytest.mark.django_db
 def test_when_that_refresh_fails_the_session_ends(supervisor):
-    import jwt as pyjwt
-
     row = TokenSession.objects.get(user__cxone_identity__login_name=SUPERVISOR)
     supervisor.cxone.sim.api.revoked.add(pyjwt.decode(row.access_token, options={"verify_signature": False})["sub"])
     supervisor.cxone.sim.faults["token"] = (400, {"error": "invalid_grant"})
@@ -180,3 +247,12 @@ def test_a_local_admin_gets_a_readable_403_on_the_workspaces(admin_client, cxone
     assert response.status_code == 403 and response.json()["reason"] == "not_a_cxone_user"
     assert admin_client.get("/agent/").status_code == 403
     assert admin_client.get("/dashboard/")["Location"] == "/account/"
+
+
+@pytest.mark.django_db
+def test_drill_downs_only_for_agents_on_the_board_and_404s_are_cached(supervisor):
+    board(supervisor.client)
+    sim = supervisor.cxone.sim
+    before = api_calls(sim)
+    response = supervisor.client.get("/api/supervisor/agents/999999/contacts/", **XHR)
+    assert response.status_code == 404 and response.json()["reason"] == "api_not_found" and api_calls(sim) == before

@@ -145,6 +145,11 @@ def encode(payload):
     return raw, gzip.compress(raw, compresslevel=5, mtime=0)
 
 
+def wall_clock():
+    """The adapter's "now" unless a test passes its own clock."""
+    return time.time()
+
+
 def iso(epoch):
     return datetime.fromtimestamp(epoch, tz=dt_timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -152,13 +157,13 @@ def iso(epoch):
 class Workspace:
     """One signed-in CXone user's view of their tenant's APIs."""
 
-    def __init__(self, tenant, cxone_user_id, tokens, *, cache=None, clock=time.time, sleep=time.sleep,
+    def __init__(self, tenant, cxone_user_id, tokens, *, cache=None, clock=None, sleep=time.sleep,
                  limits=None, session=None, on_refused=None):
         self.tenant = tenant
         self.scope = f"{tenant.pk}:{cxone_user_id}"
         self.tokens = tokens
         self.cache = cache or default_cache
-        self.clock = clock
+        self.clock = clock or wall_clock
         self.sleep = sleep
         self.limits = limits or Limits.from_settings()
         self.session = session

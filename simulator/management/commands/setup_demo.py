@@ -9,7 +9,12 @@ from django.db import transaction
 
 from core.web import simulator_on
 from simulator.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demo_tenants, practice_tenant
+from simulator.api import VIEW_ONLY_ROLE
 from tenants.models import Environment, Tenant, TokenAuthMethod
+
+# The demo's supervisors: CXone's Manager and Administrator, and a view-only custom role whose
+# actions CXone refuses (so a newcomer sees the portal word a 403).
+DEMO_SUPERVISOR_ROLES = ("Manager", "Administrator", VIEW_ONLY_ROLE)
 
 
 class Command(BaseCommand):
@@ -39,7 +44,8 @@ class Command(BaseCommand):
                 while Tenant.objects.filter(slug=slug).exists():  # the slug went to another tenant meanwhile
                     n += 1
                     slug = f"{demo.slug}-{n}"
-                Tenant.objects.create(environment=environment, tenant_id=uuid.UUID(demo.tenant_id), name=demo.name, slug=slug)
+                Tenant.objects.create(environment=environment, tenant_id=uuid.UUID(demo.tenant_id), name=demo.name, slug=slug,
+                                      supervisor_roles=",".join(DEMO_SUPERVISOR_ROLES))
         # Discovery runs on first use: the simulator answers once the server is up.
         self.stdout.write(f"Demo environment: {issuer} (client {DEMO_CLIENT_ID})")
         for demo in demo_tenants():
