@@ -2,7 +2,7 @@
 critical on any page, at a desktop and a phone width; no page scrolls sideways at 390 px;
 keyboard focus is visible.
 
-Adding a page is one line in PAGES: (name, path, whether it needs the signed-in agent).
+Adding a page is one line in PAGES: (name, path, who is signed in: None, "agent" or "supervisor").
 """
 import pytest
 
@@ -11,26 +11,38 @@ from .test_browser import chromium, demo, sign_in  # noqa: F401  (the shared Chr
 pytestmark = pytest.mark.browser
 
 PAGES = [
-    ("sign-in", "/login/", False),
-    ("signed-out", "/signed-out/", False),
-    ("sign-in-failed", "/oidc/authenticate/?tenant=no-such-org", False),
-    ("sign-out-confirm", "/oidc/logout/", True),
-    ("account", "/account/", True),
+    ("sign-in", "/login/", None),
+    ("signed-out", "/signed-out/", None),
+    ("sign-in-failed", "/oidc/authenticate/?tenant=no-such-org", None),
+    ("sign-out-confirm", "/oidc/logout/", "agent"),
+    ("account", "/account/", "agent"),
+    ("account-supervisor", "/account/", "supervisor"),
 ]
+# The demo's people (simulator/demo.py): tenant, name on CXone's login page, landing page.
+PEOPLE = {"agent": ("Acme Support", "Alex Rivera", "/agent/"), "supervisor": ("Globex Care", "Tess Nakamura", "/supervisor/")}
 WIDTHS = {"desktop": 1280, "phone": 390}
 BLOCKING = ("serious", "critical")
 
 
 @pytest.fixture(scope="module")
 def signed_in(chromium, demo):  # noqa: F811
-    """The storage state (cookies) of the demo agent, signed in once for the module."""
-    context = chromium.new_context()
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    sign_in(page, demo, "Acme Support", "Alex Rivera")
-    state = context.storage_state()
-    context.close()
-    return state
+    """Storage states (cookies) per person, each signed in once for the module, on demand."""
+    states = {}
+
+    def state_of(who):
+        if who is None:
+            return None
+        if who not in states:
+            context = chromium.new_context()
+            page = context.new_page()
+            page.set_default_timeout(15000)
+            tenant, name, lands_on = PEOPLE[who]
+            sign_in(page, demo, tenant, name, lands_on=lands_on)
+            states[who] = context.storage_state()
+            context.close()
+        return states[who]
+
+    return state_of
 
 
 @pytest.fixture(scope="module")
@@ -61,9 +73,9 @@ def blocking_violations(axe, page):
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
-@pytest.mark.parametrize("name,path,needs_sign_in", PAGES, ids=[p[0] for p in PAGES])
-def test_no_serious_violation_and_no_sideways_scroll(chromium, demo, signed_in, axe, name, path, needs_sign_in, width):  # noqa: F811
-    context, page = open_page(chromium, demo, path, width, signed_in if needs_sign_in else None)
+@pytest.mark.parametrize("name,path,who", PAGES, ids=[p[0] for p in PAGES])
+def test_no_serious_violation_and_no_sideways_scroll(chromium, demo, signed_in, axe, name, path, who, width):  # noqa: F811
+    context, page = open_page(chromium, demo, path, width, signed_in(who))
     try:
         assert not page.url.startswith(demo.url + "/login/?next="), f"{name}: not signed in"
         assert blocking_violations(axe, page) == [], name
@@ -76,8 +88,8 @@ def test_no_serious_violation_and_no_sideways_scroll(chromium, demo, signed_in, 
         context.close()
 
 
-@pytest.mark.parametrize("name,path,needs_sign_in", PAGES[:1], ids=["sign-in"])
-def test_right_to_left_pages_pass_too(chromium, demo, axe, name, path, needs_sign_in):  # noqa: F811
+@pytest.mark.parametrize("name,path,who", PAGES[:1], ids=["sign-in"])
+def test_right_to_left_pages_pass_too(chromium, demo, axe, name, path, who):  # noqa: F811
     context = chromium.new_context(viewport={"width": 390, "height": 900}, locale="he-IL")
     page = context.new_page()
     try:
