@@ -26,6 +26,7 @@ everything every `full_read_seconds` (or when CXone's count disagrees), so agent
 listing leave; it keeps a short history of versions, so `?since=<version>` answers only the
 rows that changed.
 """
+import contextvars
 import gzip
 import json
 import logging
@@ -33,6 +34,7 @@ import random
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone as dt_timezone
 
@@ -129,6 +131,7 @@ class Served:
 
 
 _slots, _slots_lock = {}, threading.Lock()
+_DIRECTORY = ThreadPoolExecutor(4, thread_name_prefix="cxone-directory")
 
 
 def _tenant_slot(tenant_pk, size):
@@ -404,7 +407,10 @@ class Workspace:
     def _fetch_board(self, state, started):
         full = (state is None or not state.get("last_poll") or state.get("needs_full")
                 or started >= state.get("full_at", 0) + self.limits.full_read_seconds)
-        answer = self.client().agent_states(updated_since=None if full else state["last_poll"])
+        client = self.client()
+        directory = self._read_directory(client) if full else None
+        answer = client.agent_states(updated_since=None if full else state["last_poll"])
+        logins = directory.result() if directory is not None else (state or {}).get("logins", {})
         if answer is NOT_MODIFIED:
             return NOT_MODIFIED if state else _empty_board_answer(started)
         listing, last_poll = answer
@@ -413,6 +419,7 @@ class Workspace:
         for row in listing.rows:
             shaped = board_row(row)
             if shaped["agentId"]:
+                shaped["userName"] = shaped["userName"] or logins.get(shaped["agentId"], "")
                 agents[shaped["agentId"]] = shaped
         changed = [i for i, row in agents.items() if previous.get(i) != row]
         removed = [i for i in previous if i not in agents]
@@ -424,7 +431,7 @@ class Workspace:
         payload = {"full": True, "agents": ordered, "removed": [], "count": len(agents), "total": total if total is not None else len(agents),
                    "partial": bool(partial)}
         history = list((state or {}).get("history", []))[-(HISTORY - 1):]
-        new_state = {"agents": agents, "last_poll": last_poll, "full_at": started if full else state["full_at"],
+        new_state = {"agents": agents, "last_poll": last_poll, "full_at": started if full else state["full_at"], "logins": logins,
                      "needs_full": needs_full, "payload": payload, "history": history}
         previous_version = (state or {}).get("version")
         if previous_version is not None:
@@ -433,6 +440,22 @@ class Workspace:
                 "count": len(agents), "total": payload["total"], "partial": payload["partial"]}}
         new_state["history"].append((None, changed, removed))  # _store names the version
         return new_state, payload
+
+    def _read_directory(self, client):
+        """CXone's agent list (`agents`: logins, which `agents/states` lacks), read beside the
+        full read of states, on its own thread with this request's context. A failure only
+        costs the logins: the board stands on the states."""
+        side = CXoneClient(client.base_url, client.token, client.session, timeout=client.timeout, page_size=client.page_size,
+                           max_rows=client.max_rows, max_bytes=client.max_bytes)
+
+        def read():
+            try:
+                rows = side.get_all("agents", "agents").rows
+            except ReasonError as exc:
+                logger.info("agent directory not read", extra={"event": "cxone_api", "reason": exc.reason})
+                return {}
+            return {text(r.get("agentId"), 32): text(r.get("userName") or r.get("emailAddress"), 120) for r in rows}
+        return _DIRECTORY.submit(contextvars.copy_context().run, read)
 
     # --- smaller resources --------------------------------------------------------------------------
 

@@ -198,7 +198,7 @@
     if (code === 200 || code === 304) {
       notice.show(stale ? P.causeWords(body || {}, 503, true, lastAge) : "", stale ? "stale" : "");
     } else {
-      notice.show(P.causeWords(body, code, haveData, lastAge), "stale");
+      notice.show(P.causeWords(body, code, haveData, lastAge, true), "stale");
     }
   }
   function updated() {

@@ -73,7 +73,7 @@
     this.node.className = "notice" + (kind ? " " + kind : "");
   };
   // The cause, in words; "last data" only when there is some.
-  function causeWords(body, status, haveData, ageSeconds) {
+  function causeWords(body, status, haveData, ageSeconds, retrying) {
     var cause = (body && body.message) || (body && body.notice) || "";
     if (!cause) {
       if (status === 0) { cause = gettext("The portal cannot be reached. Check your connection."); }
@@ -82,7 +82,7 @@
     }
     if (haveData && cause) {
       cause += " " + interpolate(gettext("Showing data from %(age)s s ago."), {age: Math.round(ageSeconds || 0)}, true);
-    } else if (!haveData && status && status !== 200 && status !== 304) {
+    } else if (retrying && !haveData && status !== 200 && status !== 304) {
       cause += " " + gettext("Nothing has been loaded yet; the page keeps trying.");
     }
     return cause.trim();

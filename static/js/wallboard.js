@@ -28,7 +28,7 @@
     return P.request(url, {headers: version !== null ? {"If-None-Match": '"v' + version + '"'} : {}}).then(function (r) {
       age = r.age || 0; ageAt = Date.now();
       if (r.status === 304) { notice.show(""); return "ok"; }
-      if (!r.ok) { notice.show(P.causeWords(r.body, r.status, haveData, age), "stale"); return "backoff"; }
+      if (!r.ok) { notice.show(P.causeWords(r.body, r.status, haveData, age, true), "stale"); return "backoff"; }
       var body = r.body;
       if (body.full) { agents.clear(); }
       (body.removed || []).forEach(function (id) { agents.delete(id); });

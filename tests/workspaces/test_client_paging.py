@@ -92,6 +92,25 @@ def test_a_401_on_later_pages_refreshes_once_with_the_rejected_token_then_retrie
     assert later.count("T1") == 3 and later.count("T2") == 3  # three pages refused, the same three retried
 
 
+def test_after_the_first_page_the_rest_are_read_in_parallel_by_skip(scripted):
+    lock, now, peak, asked = threading.Lock(), [0], [0], []
+
+    def answer(path, query, token):
+        with lock:
+            now[0] += 1
+            peak[0] = max(peak[0], now[0])
+            asked.append((int(query["skip"]), int(query["top"])))
+        time.sleep(0.2)
+        with lock:
+            now[0] -= 1
+        return 200, states_page(int(query["skip"]), 25, 100)
+    server = scripted(answer)
+    client = CXoneClient(server.base, "T", requests.Session(), page_size=100, timeout=5, parallel=4)
+    assert len(client.get_all("agents/states", "agentStates").rows) == 100
+    assert asked[0] == (0, 100) and sorted(asked[1:]) == [(25, 25), (50, 25), (75, 25)]  # the step CXone's page had
+    assert peak[0] == 3  # the three later pages at once
+
+
 def test_pages_read_in_parallel_keep_the_request_id_in_their_logs(scripted, caplog):
     server = scripted(lambda path, query, token: (200, states_page(int(query["skip"]), 10, 50)))
     client = CXoneClient(server.base, "T", requests.Session(), page_size=10, timeout=5)

@@ -1,22 +1,20 @@
 """workspaces/cxone_api.py on its own: the client against the simulator's APIs over real HTTP,
 no database. Paging, deltas, 304/204, 401 with one refresh, 403, 429/503, timeouts."""
+import time
+
 import jwt
 import pytest
 import requests
 
 from core.reasons import Reason
 from simulator.api import PAGE_CAP, TEAM_SIZE
-from simulator.demo import DEMO_CLIENT_ID
 from workspaces.cxone_api import NOT_MODIFIED, APIError, CXoneClient
 
 ACME = "11e9a3c2-5b7d-4f0e-9a61-3c0d8e2f4a10"
 
 
 def token_for(op, username):
-    sim = op.simulator
-    tenant, user = sim.find_user(username)
-    grant = {"grant_id": "g-" + username, "user": user, "tenant": tenant, "nonce": None}
-    return sim._issue(sim.clients[DEMO_CLIENT_ID], grant)["access_token"]
+    return op.simulator.issue_tokens(username)["access_token"]
 
 
 @pytest.fixture
@@ -28,21 +26,23 @@ def api_calls(op, path=None):
     return [c for c in op.simulator.calls if c["endpoint"] == "api" and (path is None or c.get("path") == path)]
 
 
-def test_paging_reads_every_agent_first_page_then_the_rest_in_parallel(op, supervisor):
-    rows, last_poll = supervisor.agent_states()
-    assert len(rows) == TEAM_SIZE and len({r["agentId"] for r in rows}) == TEAM_SIZE
-    assert last_poll
-    # CXone caps pages below what was asked (100): 25 + 25 + 10, the last two at once.
-    assert len(api_calls(op, "agents/states")) == -(-TEAM_SIZE // PAGE_CAP) == 3
-    sent = op.simulator.calls[-1]
-    assert sent["endpoint"] == "api"
+def test_paging_reads_every_agent_first_page_then_the_rest_by_skip(op, supervisor):
+    listing, last_poll = supervisor.agent_states()
+    rows = listing.rows
+    assert len(rows) == TEAM_SIZE and len({r["agentId"] for r in rows}) == TEAM_SIZE and not listing.partial
+    assert last_poll and listing.total == TEAM_SIZE
+    # CXone caps pages below what was asked (100): 25 + 25 + 10; the step is what the first page held.
+    assert len(api_calls(op, "agents/states")) == -(-TEAM_SIZE // PAGE_CAP) == 3  # (parallelism: test_client_paging)
 
 
 def test_updated_since_gives_only_changes_or_304(op, supervisor):
-    rows, last_poll = supervisor.agent_states()
-    answer = supervisor.agent_states(updated_since=last_poll)
-    assert answer is NOT_MODIFIED or len(answer[0]) < len(rows)
+    listing, last_poll = supervisor.agent_states()
+    op.simulator.api.clock = lambda: time.time() + 60  # a minute on: some agents changed state
+    changes, _ = supervisor.agent_states(updated_since=last_poll)
+    assert 0 < len(changes.rows) < len(listing.rows)
     assert api_calls(op)[-1]["updatedSince"] is True
+    _, later_poll = supervisor.agent_states()
+    assert supervisor.agent_states(updated_since=later_poll) is NOT_MODIFIED  # nothing changed since
 
 
 def test_204_is_an_empty_list(op):
@@ -52,7 +52,6 @@ def test_204_is_an_empty_list(op):
 
 def test_an_agent_reads_their_own_day_and_gets_403_for_the_team(op):
     agent = CXoneClient(op.issuer + "/api-na1", token_for(op, "alex.agent@acme.example"), requests.Session(), timeout=5)
-    import time
     from datetime import datetime, timezone
 
     def iso(t):
@@ -70,10 +69,10 @@ def test_401_refreshes_once_and_retries_once(op):
     expired = jwt.encode({"exp": 1}, "x" * 32)
     refreshed = []
     client = CXoneClient(op.issuer + "/api-na1", expired, requests.Session(), timeout=5,
-                         refresh_token=lambda: refreshed.append(1) or good)
-    assert len(client.skill_activity()) == 4 and refreshed == [1] and client.token == good
+                         refresh_token=lambda rejected: refreshed.append(rejected) or good)
+    assert len(client.skill_activity()[0]) == 4 and refreshed == [expired] and client.token == good
     stuck = CXoneClient(op.issuer + "/api-na1", expired, requests.Session(), timeout=5,
-                        refresh_token=lambda: refreshed.append(1) or expired)
+                        refresh_token=lambda rejected: refreshed.append(rejected) or expired)
     op.simulator.reset_calls()
     with pytest.raises(APIError) as caught:
         stuck.skill_activity()
@@ -99,6 +98,6 @@ def test_a_slow_api_is_a_timeout(op):
 def test_links_next_never_leaves_the_apis_origin():
     client = CXoneClient("https://api-na1.niceincontact.com", "t", requests.Session())
     url = client.url("agents")
-    assert client._next_url({"_links": {"next": "?skip=25&top=25"}}, url).startswith("https://api-na1.niceincontact.com/")
-    assert client._next_url({"_links": {"next": "https://evil.example/steal?skip=25"}}, url) is None
-    assert client._next_url({"_links": {"next": 42}}, url) is None
+    assert client._next_url({"_links": {"next": "?skip=25&top=25"}}, url, "agents").startswith("https://api-na1.niceincontact.com/")
+    assert client._next_url({"_links": {"next": "https://evil.example/steal?skip=25"}}, url, "agents") is None
+    assert client._next_url({"_links": {"next": 42}}, url, "agents") is None
