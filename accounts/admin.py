@@ -1,5 +1,6 @@
 """CXone identities in the admin: who signed in, from which tenant, with which roles, and
-whether they have a session now; and signing someone out everywhere."""
+whether they have a session now; and signing someone out everywhere (the registry's admins,
+`tenants/admin.py`, list the same action for a tenant's or an environment's users)."""
 from datetime import timedelta
 
 from django.contrib import admin, messages
@@ -7,8 +8,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count, Max
 from django.utils import timezone
-
-from tenants.admin import EnvironmentAdmin, TenantAdmin
 
 from .models import CXoneIdentity, SignInEvent
 from .signout import sign_out_everywhere
@@ -24,6 +23,13 @@ def sign_out_action(users_of):
         modeladmin.message_user(request, f"Ended {sessions} session(s) of {users} user(s).", messages.SUCCESS)
     action.__name__ = "sign_out_everywhere"
     return action
+
+
+sign_out_identities = sign_out_action(lambda identities: User.objects.filter(cxone_identity__in=identities))
+sign_out_users = sign_out_action(lambda users: users)
+sign_out_tenants = sign_out_action(lambda tenants: User.objects.filter(cxone_identity__tenant__in=tenants))
+sign_out_environments = sign_out_action(
+    lambda environments: User.objects.filter(cxone_identity__tenant__environment__in=environments))
 
 
 class ActivityFilter(admin.SimpleListFilter):
@@ -56,7 +62,7 @@ class CXoneIdentityAdmin(admin.ModelAdmin):
     list_select_related = ["tenant__environment", "user"]
     readonly_fields = ["user", "issuer", "sub", "tenant", "cxone_user_id", "agent_id", "business_unit_id", "login_name",
                        "given_name", "family_name", "cxone_role", "portal_role", "first_sign_in_at"]
-    actions = [sign_out_action(lambda identities: User.objects.filter(cxone_identity__in=identities))]
+    actions = [sign_out_identities]
 
     def has_add_permission(self, request):
         return False  # identities come from CXone sign-ins only
@@ -92,7 +98,7 @@ class PortalUserAdmin(UserAdmin):
     list_display = ["username", "cxone_name", "cxone_tenant", "is_staff", "is_active", "last_login"]
     list_select_related = ["cxone_identity__tenant"]
     search_fields = [*UserAdmin.search_fields, "cxone_identity__login_name", "cxone_identity__tenant__name"]
-    actions = [sign_out_action(lambda users: users)]
+    actions = [sign_out_users]
 
     @admin.display(description="CXone user")
     def cxone_name(self, obj):
@@ -103,12 +109,6 @@ class PortalUserAdmin(UserAdmin):
     def cxone_tenant(self, obj):
         identity = getattr(obj, "cxone_identity", None)
         return identity.tenant.name if identity else "—"
-
-
-# The registry's admins get the same action: accounts owns the sessions, tenants the registry.
-TenantAdmin.actions = [*TenantAdmin.actions, sign_out_action(lambda tenants: User.objects.filter(cxone_identity__tenant__in=tenants))]
-EnvironmentAdmin.actions = [*EnvironmentAdmin.actions, sign_out_action(
-    lambda environments: User.objects.filter(cxone_identity__tenant__environment__in=environments))]
 
 
 @admin.register(SignInEvent)

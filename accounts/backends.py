@@ -37,6 +37,11 @@ def cxone_role(id_claims, access_token):
 
 
 class CXoneOIDCBackend(OIDCAuthenticationBackend):
+    # The library's `authenticate` copies these into the token payload it hands `get_token`,
+    # which authenticates the client per environment instead (`adapters.exchange_code`): no
+    # credential is parked here, and the payload's copies are None.
+    OIDC_RP_CLIENT_ID = OIDC_RP_CLIENT_SECRET = None
+
     def __init__(self, *args, **kwargs):
         """The library reads one provider from settings here; ours comes with each flow."""
         self.UserModel = get_user_model()
@@ -46,12 +51,11 @@ class CXoneOIDCBackend(OIDCAuthenticationBackend):
         if request is None or flow is None:
             return None
         self.flow = flow
-        self.OIDC_RP_CLIENT_ID = flow.environment.client_id
-        self.OIDC_RP_CLIENT_SECRET = flow.environment.client_secret
         return super().authenticate(request, nonce=flow.nonce, code_verifier=flow.code_verifier)
 
     def get_token(self, payload):
-        """The environment's token endpoint and client authentication, and the flow's redirect_uri."""
+        """The environment's token endpoint and client authentication, and the flow's redirect_uri:
+        of the library's payload only `code` and `code_verifier` are used."""
         self.token_response = adapters.exchange_code(
             self.flow.environment,
             code=payload["code"],

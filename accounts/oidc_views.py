@@ -9,26 +9,24 @@ A sign-in, in the order it happens:
    (`backends.py`: code exchange, id_token, tenant, user); then logs in and stores the
    tokens (`tokenstore.py`). From then on `middleware.py` keeps them fresh.
 3. `CXoneLogoutView` (POST /oidc/logout/): the library's logout, with
-   `end_session_url` sending the browser on to CXone's end_session_endpoint.
+   `logout.end_session_url` sending the browser on to CXone's end_session_endpoint.
 Every failure ends in `signin_failed`: a readable page (or JSON), a reason in the log.
 """
 import logging
 import re
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import auth, messages
-from django.core import signing
 from django.core.validators import slug_re
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.utils.module_loading import import_string
 from django.views import View
 from django.views.decorators.cache import never_cache
-from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView, OIDCLogoutView
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCLogoutView
 
 from core import crypto, ratelimit
 from core.reasons import Reason
@@ -38,6 +36,7 @@ from tenants.models import Environment, Tenant
 
 from . import events, tokenstore
 from .flows import FlowJar
+from .logout import EndSessionByPost, logout_state_signer  # noqa: F401  (accounts/views.py checks the state)
 from .oidc.authorize import build_authorization_request
 from .oidc.errors import InvalidRequest, ProviderError, SignInError, UpstreamError
 
@@ -46,10 +45,6 @@ logger = logging.getLogger("accounts.signin")
 MAX_CODE_LENGTH = 4096
 LAST_ORG_COOKIE = "cxone_org"
 _ASCII_NUMBER = re.compile(r"^[0-9]{1,9}$")
-
-def logout_state_signer():
-    """Signs the end_session `state`; `~` keeps it URL-safe, so CXone echoes it unchanged."""
-    return signing.TimestampSigner(salt="cxone-portal.logout-state", sep="~")
 
 # OAuth 2.0 and OpenID Connect authorization errors; anything else is logged as "other".
 PROVIDER_ERRORS = {
@@ -103,12 +98,14 @@ def signin_failed(request, error, tenant=None):
 
 
 @method_decorator(never_cache, name="dispatch")
-class CXoneAuthenticateView(OIDCAuthenticationRequestView):
-    """GET /oidc/authenticate/?tenant=SLUG[&login_hint=…][&next=…] starts a sign-in."""
+class CXoneAuthenticateView(View):
+    """GET /oidc/authenticate/?tenant=SLUG[&login_hint=…][&next=…] starts a sign-in.
 
-    def __init__(self, **kwargs):
-        """The library reads one provider from settings here; ours is picked per request."""
-        View.__init__(self, **kwargs)
+    Keeps only the library's URL name (`oidc_authentication_init`): its request view reads one
+    provider from settings and keeps the flow in the session, so none of its code fits.
+    """
+
+    http_method_names = ["get"]
 
     def get(self, request):
         """As the library's, but per environment and tenant, with PKCE always, and the flow
@@ -162,11 +159,10 @@ class CXoneAuthenticateView(OIDCAuthenticationRequestView):
                 discovery.current(tenant)  # where the tenant's APIs live; sign-in works without it
             except discovery.DiscoveryError:
                 pass  # logged by discovery.refresh; the last good result (if any) stays
-        self.tenant, self.environment = tenant, environment
         # Each environment has its own redirect URI: an answer is accepted only at the one of
         # the environment its state names (RFC 9700 4.4, mix-up defence).
         redirect_uri = request.build_absolute_uri(environment.redirect_path)
-        params = self.get_extra_params(request)
+        params = self.optional_parameters(request, environment, tenant)
         auth_request = build_authorization_request(
             environment.authorization_endpoint, client_id=environment.client_id, redirect_uri=redirect_uri, **params
         )
@@ -179,9 +175,10 @@ class CXoneAuthenticateView(OIDCAuthenticationRequestView):
         )
         return jar.write(HttpResponseRedirect(auth_request.url))
 
-    def get_extra_params(self, request):
-        """CXone's tenantId (branding) and the optional OpenID parameters, sanitised."""
-        params = {"tenant_id": str(self.tenant.tenant_id) if self.tenant else None}
+    def optional_parameters(self, request, environment, tenant):
+        """CXone's tenantId (branding) and the optional OpenID parameters, sanitised, as
+        keyword arguments of `build_authorization_request`."""
+        params = {"tenant_id": str(tenant.tenant_id) if tenant else None}
         login_hint = request.GET.get("login_hint", "").strip()
         if login_hint and len(login_hint) <= 254 and PRINTABLE_ASCII.match(login_hint):
             params["login_hint"] = login_hint
@@ -195,7 +192,7 @@ class CXoneAuthenticateView(OIDCAuthenticationRequestView):
         if request.GET.get("reauth") == "1":
             row = tokenstore.current(request) if request.user.is_authenticated else None
             # Only the environment that issued the id_token may see it.
-            if row is not None and row.tenant.environment_id == self.environment.pk:
+            if row is not None and row.tenant.environment_id == environment.pk:
                 params["id_token_hint"] = row.id_token
         return params
 
@@ -281,35 +278,6 @@ class CXoneCallbackView(OIDCAuthenticationCallbackView):
         return signin_failed(self.request, self.failure, getattr(self.flow, "tenant", None))
 
 
-def end_session_url(request):
-    """OIDC_OP_LOGOUT_URL_METHOD: ends the session's CXone tokens here and returns CXone's
-    end_session URL (or our signed-out page when there is none). The state is signed, so the
-    signed-out page can check it after the session is gone."""
-    row = tokenstore.end(request)
-    logger.info("signed out", extra={"event": "sign_out", "had_tokens": row is not None})
-    events.record(events.Kind.SIGN_OUT, user=request.user, tenant_id=row.tenant_id if row else None)
-    signed_out = reverse("signed_out")
-    end_session = _end_session_endpoint(row.tenant.environment) if row else None
-    if not end_session:
-        return signed_out
-    query = urlencode(
-        {
-            "id_token_hint": row.id_token,
-            "post_logout_redirect_uri": request.build_absolute_uri(signed_out),
-            "state": logout_state_signer().sign_object(row.user_id),
-        }
-    )
-    return end_session + ("&" if "?" in end_session else "?") + query
-
-
-def _end_session_endpoint(environment):
-    try:
-        discovery.current(environment)
-    except discovery.DiscoveryError:
-        pass  # logging out locally still works; CXone's part is skipped
-    return environment.end_session_endpoint
-
-
 @method_decorator(never_cache, name="dispatch")
 class CXoneLogoutView(OIDCLogoutView):
     """POST /oidc/logout/: the library's logout; OIDC_OP_LOGOUT_URL_METHOD adds CXone's part."""
@@ -319,21 +287,12 @@ class CXoneLogoutView(OIDCLogoutView):
         which would let any page sign a user out)."""
         return render(request, "accounts/logout_confirm.html")
 
-    # Longer URLs fail at proxies (nginx's default header buffers hold 8 KB) and at Django's
-    # redirect limit: a large id_token_hint goes in a form body instead.
-    MAX_REDIRECT_URL = 8000
-
     def post(self, request):
-        """As the library's, but an end_session URL too long to redirect to (a large id_token)
-        is sent as an auto-submitted POST form, which RP-Initiated Logout allows."""
-        logout_url = self.redirect_url
-        if request.user.is_authenticated:
-            logout_from_op = self.get_settings("OIDC_OP_LOGOUT_URL_METHOD", "")
-            if logout_from_op:
-                logout_url = import_string(logout_from_op)(request)
-            auth.logout(request)
-        if len(logout_url) <= self.MAX_REDIRECT_URL:
-            return HttpResponseRedirect(logout_url)
-        action, _, query = logout_url.partition("?")
-        fields = parse_qsl(query, keep_blank_values=True)
-        return render(request, "accounts/logout_post.html", {"action": action, "fields": fields})
+        """The library's logout (OIDC_OP_LOGOUT_URL_METHOD is `accounts.logout.end_session_url`);
+        an end_session request too long for a redirect goes to CXone as an auto-submitted form."""
+        try:
+            return super().post(request)
+        except EndSessionByPost as long_request:
+            auth.logout(request)  # the step of the library's post the exception skipped
+            return render(request, "accounts/logout_post.html",
+                          {"action": long_request.action, "fields": long_request.fields})

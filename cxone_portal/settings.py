@@ -124,7 +124,7 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/dashboard/"
 LOGOUT_REDIRECT_URL = "/signed-out/"
 # mozilla-django-oidc's logout calls this to build the OP's logout URL (end_session).
-OIDC_OP_LOGOUT_URL_METHOD = "accounts.oidc_views.end_session_url"
+OIDC_OP_LOGOUT_URL_METHOD = "accounts.logout.end_session_url"
 
 # django-axes: the admin's password login locks a username at one address after
 # ADMIN_LOGIN_FAILURE_LIMIT failures (an office's admins share one address, so the pair is

@@ -643,3 +643,17 @@ class CXoneSimulator:
                 return self._redirect(start_response, target + (sep + urlencode(answer) if answer else ""))
         return self._respond(start_response, 200, pages.signed_out(self), "text/html; charset=utf-8")
 
+    # --- for tests and benchmarks -------------------------------------------------------------
+
+    def issue_tokens(self, username, client_id=None, *, nonce=None):
+        """A token response for `username`, as the token endpoint would answer a code for it
+        (access_token, id_token, a live refresh_token): for tests that need a CXone session
+        without driving the login page."""
+        user_tenant, user = self.find_user(username)
+        if user is None:
+            raise KeyError(f"no simulated user {username!r}")
+        client = self.clients[client_id] if client_id else next(iter(self.clients.values()))
+        grant = {"grant_id": uuid.uuid4().hex, "user": user, "tenant": user_tenant, "nonce": nonce}
+        return self._issue(client, grant)
+
+

@@ -7,15 +7,19 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
+# accounts owns sessions; a tenant's or an environment's users are signed out from here too.
+from accounts.admin import sign_out_environments, sign_out_tenants
+
 from . import discovery
 from .forms import EnvironmentForm, TenantForm
 from .models import Environment, Tenant
 
 
 def _status(obj):
-    if obj.discovery_error:
-        kept = " (last good result kept)" if obj.discovered_at else ""
-        return f"failed: {obj.discovery_error}{kept}"
+    failure = obj.discovery_failure
+    if failure is not None:
+        kept = " Last good result kept." if obj.discovered_at else ""
+        return f"failed: {discovery.failure_words(failure, obj.discovery_detail)}{kept}"
     return "ok" if obj.discovered_at else "not yet run"
 
 
@@ -29,7 +33,7 @@ def run_discovery(modeladmin, request, queryset):
         try:
             discovery.refresh(obj, keep_stale=False)
         except discovery.DiscoveryError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+            modeladmin.message_user(request, f"{obj}: {discovery.failure_words(exc.reason, exc.detail)}", messages.ERROR)
         else:
             modeladmin.message_user(request, f"{obj}: discovery ok.", messages.SUCCESS)
 
@@ -48,8 +52,8 @@ class DiscoveryColumns:
 class EnvironmentAdmin(DiscoveryColumns, admin.ModelAdmin):
     form = EnvironmentForm
     list_display = ["__str__", "issuer", "client_id", "token_auth_method", "is_active", "discovery_status", "discovery_age"]
-    readonly_fields = ["discovered", "discovered_at", "discovery_error"]
-    actions = [run_discovery]
+    readonly_fields = ["discovered", "discovered_at", "discovery_status"]
+    actions = [run_discovery, sign_out_environments]
     change_form_template = "admin/tenants/environment/change_form.html"
 
     @admin.display(description="discovered (the issuer's OpenID configuration)")
@@ -80,8 +84,8 @@ class TenantAdmin(DiscoveryColumns, admin.ModelAdmin):
     list_filter = ["is_active", "environment"]
     search_fields = ["name", "slug", "tenant_id"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["sign_in_status", "recent_sign_ins", "discovered", "discovered_at", "discovery_error"]
-    actions = [run_discovery]
+    readonly_fields = ["sign_in_status", "recent_sign_ins", "discovered", "discovered_at", "discovery_status"]
+    actions = [run_discovery, sign_out_tenants]
 
     def get_queryset(self, request):
         # Sign-in events (accounts.SignInEvent) point here as `sign_in_events`.

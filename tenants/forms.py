@@ -16,7 +16,7 @@ class DiscoveredForm(forms.ModelForm):
         self.before_save(obj)
         if self._document is not None:
             setattr(obj, self.discovery_field, self._document)
-            obj.discovered_at, obj.discovery_error = timezone.now(), ""
+            obj.discovered_at, obj.discovery_reason, obj.discovery_detail = timezone.now(), "", ""
         if commit:
             obj.save()
             discovery.forget(obj)
@@ -60,7 +60,7 @@ class EnvironmentForm(DiscoveredForm):
             try:
                 self._document = discovery.fetch_openid_configuration(issuer)
             except discovery.DiscoveryError as exc:
-                self.add_error("issuer", exc.message)
+                self.add_error("issuer", discovery.failure_words(exc.reason, exc.detail))
         return cleaned
 
     def before_save(self, environment):
@@ -109,5 +109,5 @@ class TenantForm(DiscoveredForm):
             try:
                 self._document = discovery.fetch_cxone_configuration(environment.issuer, tenant_id)
             except discovery.DiscoveryError as exc:
-                self.add_error("tenant_id", exc.message)
+                self.add_error("tenant_id", discovery.failure_words(exc.reason, exc.detail))
         return cleaned

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from core.fields import EncryptedTextField
+from core.reasons import Reason
 
 GLOBAL_ISSUER = "https://cxone.niceincontact.com"
 FEDRAMP_ISSUER = "https://cxone-gov.niceincontact.com"
@@ -37,10 +38,24 @@ class Discovered(models.Model):
     """What discovery last learned (`tenants/discovery.py` fills these in, never a form)."""
 
     discovered_at = models.DateTimeField(null=True, blank=True, editable=False)
-    discovery_error = models.CharField(max_length=300, blank=True, editable=False)
+    # The last failure, as a reason code (`core.reasons.Reason`) and its detail; both blank
+    # after a success. Words for people come from the reason's table, never from here.
+    discovery_reason = models.CharField(max_length=64, blank=True, editable=False)
+    discovery_detail = models.CharField(max_length=300, blank=True, editable=False)
 
     class Meta:
         abstract = True
+
+    @property
+    def discovery_failure(self):
+        """The last failure's Reason, or None (a code no longer in the vocabulary reads as
+        the general `discovery_failed`)."""
+        if not self.discovery_reason:
+            return None
+        try:
+            return Reason(self.discovery_reason)
+        except ValueError:
+            return Reason.DISCOVERY_FAILED
 
 
 class Environment(Discovered):

@@ -13,6 +13,9 @@ from simulator.server import RunningSimulator
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+# Every Reason is produced by at least one test (checked when the whole suite runs).
+pytest_plugins = ["tests.reasons_seen"]
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():

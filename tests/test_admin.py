@@ -1,12 +1,22 @@
 """Django admin: registering environments and tenants, with discovery on save."""
+import html
 import uuid
 
 import pytest
 
+from core.reasons import Reason
 from simulator.demo import DEMO_CLIENT_SECRET
 from tenants.models import Environment, Tenant
 
 ACME = "11e9a3c2-5b7d-4f0e-9a61-3c0d8e2f4a10"
+
+
+def words_of(reason):
+    return str(reason.words)
+
+
+def text_of(response):
+    return html.unescape(response.content.decode())
 
 
 @pytest.fixture
@@ -66,11 +76,11 @@ def test_bad_issuer_is_refused_with_a_message(staff, op):
     op.simulator.discovery_overrides = {"issuer": "https://elsewhere.example"}
     response = add_environment(staff, op)
     assert response.status_code == 200
-    assert "not the configured" in response.content.decode()
+    assert words_of(Reason.DISCOVERY_ISSUER_MISMATCH) in text_of(response) and "expected=" in text_of(response)
     op.simulator.discovery_overrides = {}
     op.stop()
     response = add_environment(staff, op)
-    assert "could not be reached" in response.content.decode()
+    assert words_of(Reason.DISCOVERY_UNREACHABLE) in text_of(response)
     assert not Environment.objects.exists()
 
 
@@ -81,7 +91,7 @@ def test_tenant_bad_input_is_refused(staff, op):
     response = add_tenant(staff, environment, tenant_id="1234-not-a-uuid")
     assert response.status_code == 200 and "valid UUID" in response.content.decode()
     response = add_tenant(staff, environment, tenant_id=str(uuid.uuid4()))
-    assert response.status_code == 200 and "CXone does not know tenant" in response.content.decode()
+    assert response.status_code == 200 and words_of(Reason.DISCOVERY_TENANT_UNKNOWN) in text_of(response)
     assert not Tenant.objects.exists()
 
 
@@ -104,8 +114,8 @@ def test_tenant_list_shows_status_age_and_api_base_and_runs_discovery(staff, op)
     response = staff.post(
         "/admin/tenants/tenant/", {"action": "run_discovery", "_selected_action": [tenant.pk]}, follow=True
     )
-    page = response.content.decode()
-    assert "could not be reached" in page and "last good result kept" in page
+    page = text_of(response)
+    assert words_of(Reason.DISCOVERY_UNREACHABLE) in page and "Last good result kept" in page
 
 
 # --- issue 12: see and act ------------------------------------------------------------------
@@ -222,3 +232,46 @@ def test_organization_ids_that_differ_only_in_case_are_refused(admin_client, cxo
         "environment": cxone.environment.pk, "tenant_id": "3a7c9e1b-2d4f-4a6b-8c0e-5f7a9b1c3d30", "name": "Other",
         "slug": "ACME", "is_active": "on", "supervisor_roles": "Manager"})
     assert response.status_code == 200 and "capitals don" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_reasons_words_live_in_one_place(staff, cxone, monkeypatch):
+    """Change a reason's words on the enumeration alone: the sign-in page, the JSON answer and
+    the admin all say the new words, nothing else edited."""
+    from django.core.cache import cache
+
+    from tenants import discovery
+
+    for reason in (Reason.DISCOVERY_FAILED, Reason.DISCOVERY_UNREACHABLE):
+        monkeypatch.setattr(reason, "words", f"Reworded {reason.value}: the one table speaks.")
+    failed_words, unreachable_words = str(Reason.DISCOVERY_FAILED.words), str(Reason.DISCOVERY_UNREACHABLE.words)
+
+    Environment.objects.update(openid_configuration=None, discovered_at=None)
+    cache.clear()
+    cxone.op.stop()
+    page = staff.get("/oidc/authenticate/", {"tenant": "acme"})
+    assert page.status_code == 502 and failed_words in text_of(page)
+    answer = staff.get("/oidc/authenticate/", {"tenant": "acme"}, HTTP_X_REQUESTED_WITH="XMLHttpRequest")
+    assert answer.json() == {"reason": "discovery_failed", "message": failed_words, "login_url": "/oidc/authenticate/?tenant=acme"}
+
+    tenant = Tenant.objects.get(slug="acme")
+    with pytest.raises(discovery.DiscoveryError):
+        discovery.refresh(tenant, keep_stale=False)
+    assert unreachable_words in text_of(staff.get("/admin/tenants/tenant/"))
+    assert unreachable_words in text_of(staff.get(f"/admin/tenants/tenant/{tenant.pk}/change/"))
+    action = staff.post("/admin/tenants/tenant/", {"action": "run_discovery", "_selected_action": [tenant.pk]}, follow=True)
+    assert unreachable_words in text_of(action)
+
+
+@pytest.mark.django_db
+def test_sign_out_everywhere_is_listed_by_the_registrys_own_admin():
+    """The tenant and environment admins name the action in their own module: no other app
+    rewrites their `actions` at import time."""
+    import inspect
+
+    import accounts.admin
+    from accounts.admin import sign_out_environments, sign_out_tenants
+    from tenants.admin import EnvironmentAdmin, TenantAdmin
+
+    assert sign_out_tenants in TenantAdmin.actions and sign_out_environments in EnvironmentAdmin.actions
+    assert "TenantAdmin" not in inspect.getsource(accounts.admin) and "EnvironmentAdmin" not in inspect.getsource(accounts.admin)

@@ -1,5 +1,7 @@
 """Both discoveries against a real issuer on loopback (the simulator)."""
+import json
 import logging
+import re
 import uuid
 from datetime import timedelta
 
@@ -132,7 +134,7 @@ def test_stale_but_kept_when_issuer_is_down(cxone, caplog):
     environment.refresh_from_db()
     assert environment.discovered_at == old
     assert environment.openid_configuration is not None
-    assert "could not be reached" in environment.discovery_error
+    assert environment.discovery_reason == "discovery_unreachable" and "openid-configuration" in environment.discovery_detail
     # The stale result is served from the cache for a while: no new attempt each time.
     discovery.current(environment)
 
@@ -153,3 +155,103 @@ def test_client_secret_is_encrypted_at_rest(cxone):
     assert "demo-client-secret" not in stored
     assert stored.startswith("gAAAA")  # a Fernet token
     assert Environment.objects.get(pk=cxone.environment.pk).client_secret == "demo-client-secret-for-the-simulator-only"
+
+
+# --- the endpoint rule: public-suffix list, ports, and links a page shows (issue 18, item 9) ---
+
+from tenants import wellknown  # noqa: E402
+
+
+@pytest.mark.parametrize("issuer, url", [
+    # herokuapp.com is a public suffix (the list's private section): each app is its own site.
+    ("https://login.herokuapp.com", "https://attacker-app.herokuapp.com/token"),
+    ("https://login.example.co.uk", "https://attacker.co.uk/token"),
+    # The issuer's own port, not another service on the same host or domain.
+    ("https://cxone.niceincontact.com", "https://api-na1.niceincontact.com:8443/x"),
+    ("https://cxone.niceincontact.com", "https://cxone.niceincontact.com:444/auth/token"),
+    ("http://127.0.0.1:8000", "http://127.0.0.1:9999/auth/token"),
+    ("https://cxone.niceincontact.com", "javascript://cxone.niceincontact.com/%0aalert(1)"),
+    ("https://cxone.niceincontact.com", "https://cxone.niceincontact.com:notaport/x"),
+])
+def test_an_endpoint_off_the_issuers_site_or_port_is_foreign(issuer, url):
+    with pytest.raises(DiscoveryError) as caught:
+        wellknown.check_endpoint(issuer, url, "token_endpoint", allow_http_loopback=True)
+    assert caught.value.reason in ("discovery_foreign_endpoint", "discovery_bad_url")
+
+
+@pytest.mark.parametrize("issuer, url", [
+    ("https://cxone.niceincontact.com", "https://api-na1.niceincontact.com"),
+    ("https://cxone.niceincontact.com", "https://cxone.niceincontact.com:443/auth/token"),
+    ("https://cxone.niceincontact.com", "https://na1.nice-incontact.com"),  # NICE's web app (its own docs)
+    ("https://login.herokuapp.com", "https://login.herokuapp.com/token"),
+    ("http://127.0.0.1:8000/cxone-sim", "http://127.0.0.1:8000/cxone-sim/api-na1"),
+])
+def test_an_endpoint_on_the_issuers_site_and_port_passes(issuer, url):
+    wellknown.check_endpoint(issuer, url, "endpoint", allow_http_loopback=True)
+
+
+def test_the_protocol_part_reads_no_settings_and_speaks_no_english(settings):
+    """What the deployment allows comes in as arguments; failures are (reason, detail)."""
+    settings.CXONE_ALLOW_HTTP_ISSUERS = False
+    settings.CXONE_ALLOWED_ENDPOINT_DOMAINS = []
+    wellknown.check_url("http://127.0.0.1:8000", allow_http_loopback=True)
+    wellknown.check_endpoint("https://cxone.niceincontact.com", "https://api.example.net", "api_endpoint",
+                             allowed_domains=("example.net",))
+    with pytest.raises(DiscoveryError) as caught:
+        wellknown.check_url("http://127.0.0.1:8000")
+    assert caught.value.reason == "discovery_insecure_url" and not hasattr(caught.value, "message")
+    source = (discovery.__file__.rsplit("/", 1)[0] + "/wellknown.py")
+    text = open(source).read()
+    assert "django" not in text and "settings" not in text.split('"""', 2)[2]
+
+
+@pytest.mark.parametrize("ui_endpoint, kept", [
+    ("javascript:alert(document.domain)//", False),
+    ("https://na1.nice-incontact.com", False),  # not on the simulator's (loopback) issuer
+    ("https://evil.example/phish", False),
+    ("{issuer}/ui", True),
+])
+def test_ui_endpoint_passes_the_api_endpoint_rule_or_is_dropped(op, ui_endpoint, kept):
+    ui_endpoint = ui_endpoint.format(issuer=op.issuer)
+    op.simulator.body_hooks["cxone-configuration"] = lambda body: re.sub(
+        rb'"ui_endpoint": "[^"]*"', b'"ui_endpoint": ' + json.dumps(ui_endpoint).encode(), body)
+    document = fetch_cxone_configuration(op.issuer, ACME)
+    assert document["api_endpoint"] == op.issuer + "/api-na1"
+    assert (document.get("ui_endpoint") == ui_endpoint) is kept
+    assert kept or "ui_endpoint" not in document
+
+
+@pytest.mark.django_db
+def test_a_javascript_ui_endpoint_never_reaches_a_page(cxone):
+    from .conftest import Browser
+
+    cxone.sim.body_hooks["cxone-configuration"] = lambda body: re.sub(
+        rb'"ui_endpoint": "[^"]*"', b'"ui_endpoint": "javascript:alert(document.domain)//"', body)
+    tenant = cxone.tenant("acme")
+    discovery.refresh(tenant, keep_stale=False)
+    tenant.refresh_from_db()
+    assert "ui_endpoint" not in tenant.cxone_configuration
+    from django.test import Client
+
+    browser = Browser(Client(), cxone)
+    assert browser.sign_in().status_code == 302
+    page = browser.client.get("/agent/").content.decode()
+    assert "javascript:" not in page and "Open CXone" not in page
+
+
+@pytest.mark.django_db
+def test_a_failure_is_stored_as_reason_and_detail_and_cleared_by_a_success(cxone):
+    environment = cxone.environment
+    cxone.sim.discovery_overrides = {"issuer": "https://elsewhere.example"}
+    with pytest.raises(DiscoveryError):
+        discovery.refresh(environment, keep_stale=False)
+    stored = Environment.objects.get(pk=environment.pk)
+    assert stored.discovery_reason == "discovery_issuer_mismatch" and stored.discovery_failure.value == "discovery_issuer_mismatch"
+    assert "elsewhere.example" in stored.discovery_detail
+    cxone.sim.discovery_overrides = {}
+    discovery.refresh(stored, keep_stale=False)
+    stored = Environment.objects.get(pk=environment.pk)
+    assert (stored.discovery_reason, stored.discovery_detail, stored.discovery_failure) == ("", "", None)
+    # A code no longer in the vocabulary still reads as a discovery failure.
+    Environment.objects.filter(pk=environment.pk).update(discovery_reason="retired_reason")
+    assert Environment.objects.get(pk=environment.pk).discovery_failure.value == "discovery_failed"

@@ -1,6 +1,7 @@
-"""10,000 malformed sign-in requests: bad, missing, oversized and repeated parameters,
+"""Malformed sign-in requests (FUZZ_ITERATIONS: 2,000 by default, 10,000 in CI's first pass): bad, missing, oversized and repeated parameters,
 forged states, garbage codes; then a hostile OpenID Provider: every class of bad answer at
 every endpoint the portal reads. Not one may end in a 500 or outlast the HTTP timeout."""
+import os
 import random
 import re
 from collections import Counter
@@ -13,7 +14,7 @@ from accounts.models import CXoneIdentity, TokenSession
 
 from .conftest import query_of
 
-REQUESTS = 10_000
+REQUESTS = int(os.environ.get("FUZZ_ITERATIONS", "2000"))
 JUNK = [
     "",
     " ",
@@ -57,7 +58,7 @@ def junk_query(rng, names):
 
 
 @pytest.mark.django_db
-def test_ten_thousand_malformed_requests_never_500(cxone, settings):
+def test_malformed_requests_never_500(cxone, settings):
     settings.CXONE_SIGNIN_RATE_LIMIT = ""  # one address sends them all; the limit has its own tests
     rng = random.Random(20261121)
     callbacks = ["/oidc/callback/", cxone.environment.redirect_path]
@@ -92,8 +93,8 @@ def test_ten_thousand_malformed_requests_never_500(cxone, settings):
         assert response.status_code < 500, (i, response.status_code, response.content[:500])
     assert sum(statuses.values()) == REQUESTS
     assert set(statuses) <= {200, 302, 400, 403, 405}, statuses
-    assert statuses[400] > 1000 and statuses[302] > 1000  # both paths were really exercised
-    assert cxone.sim.count("token") > 50  # forged answers reached the token endpoint and were refused
+    assert statuses[400] > REQUESTS // 10 and statuses[302] > REQUESTS // 10  # both paths were really exercised
+    assert cxone.sim.count("token") > REQUESTS // 200  # forged answers reached the token endpoint and were refused
     assert not CXoneIdentity.objects.exists() and not TokenSession.objects.exists()
     print(f"\nfuzz: {REQUESTS} requests, statuses {dict(sorted(statuses.items()))}")
 

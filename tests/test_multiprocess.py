@@ -12,6 +12,22 @@ from .live import LiveBrowser
 pytestmark = pytest.mark.subprocess
 
 
+def wait_until_refresh_is_due(browser, portal):
+    """Until the instant the portal's own rule (`refresh.is_due`: half the lifetime here) makes
+    the session's tokens due, read from the session's `expires_at`: no guessed sleep."""
+    from datetime import datetime
+
+    from accounts.refresh import margin
+
+    session = browser.http.get(portal + "/api/session/", headers={"X-Requested-With": "XMLHttpRequest"}).json()
+    expires_at = datetime.fromisoformat(session["expires_at"]).timestamp()
+    due = expires_at - margin(browser.op.simulator.token_ttl) + 0.05
+    assert due - time.time() < 5, "the refresh would not be due within 5 s"
+    while time.time() < due:
+        time.sleep(min(0.05, max(0.0, due - time.time())))
+    assert time.time() < expires_at, "the token expired before the burst"
+
+
 @pytest.fixture
 def deployment(tmp_path, op):
     op.simulator.token_ttl, op.simulator.ttl_jitter = 8, 0  # refresh margin: 4 s
@@ -36,7 +52,7 @@ def test_single_flight_refresh_across_two_processes(deployment):
     browser = LiveBrowser(a.url, deployment.op)
     browser.sign_in()
     browser.http.get(a.url + "/account/")  # CSRF cookie for the POSTs
-    time.sleep(1.6)  # inside the refresh margin, token still valid
+    wait_until_refresh_is_due(browser, a.url)
     sim.reset_calls()
     sim.latency = 0.3
     statuses = browser.burst(20, method="post", portals=[a.url, b.url])

@@ -70,7 +70,7 @@ def test_register_again_updates_in_place(op, capsys):
     "overrides, message",
     [
         ({"tenant-id": "not-a-uuid"}, "is not a UUID"),
-        ({"tenant-id": str(uuid.uuid4())}, "CXone does not know tenant"),
+        ({"tenant-id": str(uuid.uuid4())}, "CXone does not know this tenantId.*discovery_tenant_unknown"),
         ({"slug": "bad slug!"}, "--slug"),
         ({"name": "  "}, "--name is empty"),
         ({"supervisor-roles": " , "}, "--supervisor-roles"),
@@ -123,7 +123,7 @@ def test_refresh_discovery(op, capsys):
         call_command("refresh_discovery", "acme")
     tenant = Tenant.objects.get(slug="acme")
     assert tenant.cxone_configuration == before
-    assert tenant.discovery_error
+    assert tenant.discovery_reason == "discovery_unreachable"
 
 
 @pytest.mark.subprocess
@@ -139,10 +139,10 @@ def test_command_line_exit_codes_messages_and_secret_at_rest(op, tmp_path):
     bad = procs.manage(env, "register_tenant", *args(op, **{"tenant-id": str(uuid.uuid4()), "slug": "x"}))
     assert bad.returncode != 0
     assert len(bad.stderr.strip().splitlines()) == 1
-    assert bad.stderr.startswith("CommandError: CXone does not know tenant")
+    assert bad.stderr.startswith("CommandError: CXone does not know this tenantId") and "discovery_tenant_unknown" in bad.stderr
 
     refused = procs.manage(env, "register_tenant", *args(op, issuer="http://example.com"))
-    assert refused.returncode != 0 and "not https" in refused.stderr
+    assert refused.returncode != 0 and "discovery_insecure_url" in refused.stderr
 
     # Checkpoint the WAL so every byte written is in the files we read.
     import sqlite3

@@ -627,3 +627,125 @@ def test_a_deactivated_user_is_signed_out_at_the_next_request(browser):
     assert response.status_code == 401 and response.json()["reason"] == "user_inactive"
     assert not TokenSession.objects.exists()
     assert browser.client.get("/account/").status_code == 302
+
+
+# --- reasons no other test produced: a callback's state and code, the library's parts kept ---
+
+def drop_param(location, name):
+    from urllib.parse import urlencode, urlsplit
+
+    parts = urlsplit(location)
+    return f"{parts.path}?{urlencode({k: v for k, v in query_of(location).items() if k != name})}"
+
+
+@pytest.mark.django_db
+def test_a_state_that_expires_while_its_answer_is_read(browser, monkeypatch):
+    """The flow was fresh when the cookie was read and is past FLOW_TTL when its state is
+    taken (an answer arriving at the boundary): state_expired, and the state is spent."""
+    import accounts.flows as flows
+
+    location = browser.login_at_cxone(browser.start(tenant="acme"), AGENT)
+    real, calls = time.time, []
+
+    def clock():
+        calls.append(1)
+        return real() + (flows.FLOW_TTL if len(calls) > 1 else 0)
+
+    monkeypatch.setattr(flows, "time", SimpleNamespace(time=clock))
+    failed(browser.callback(location), 400, "state_expired")
+    monkeypatch.setattr(flows, "time", time)
+    failed(browser.callback(location), 400, "state_unknown")
+    assert browser.cxone.sim.count("token") == 0 and nothing_created()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change", ["environment_off", "tenant_deleted"])
+def test_an_environment_gone_during_sign_in_ends_it(browser, change):
+    location = browser.login_at_cxone(browser.start(tenant="acme"), AGENT)
+    if change == "environment_off":
+        Environment.objects.update(is_active=False)
+    else:
+        Tenant.objects.filter(slug="acme").delete()
+    failed(browser.callback(location), 400, "environment_gone")
+    assert browser.cxone.sim.count("token") == 0 and nothing_created()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", [None, "", "A" * 4097])
+def test_an_answer_without_a_usable_code(browser, code):
+    location = browser.login_at_cxone(browser.start(tenant="acme"), AGENT)
+    answer = drop_param(location, "code") + ("" if code is None else f"&code={code}")
+    failed(browser.callback(answer), 400, "code_missing")
+    assert browser.cxone.sim.count("token") == 0 and nothing_created()
+
+
+@pytest.mark.django_db
+def test_an_issuer_that_promises_iss_must_send_it(browser):
+    environment = Environment.objects.get()
+    environment.openid_configuration["authorization_response_iss_parameter_supported"] = True
+    Environment.objects.filter(pk=environment.pk).update(openid_configuration=environment.openid_configuration)
+    from django.core.cache import cache
+
+    cache.clear()
+    location = browser.login_at_cxone(browser.start(tenant="acme"), AGENT)
+    failed(browser.callback(drop_param(location, "iss")), 400, "issuer_missing")
+    assert nothing_created()
+
+
+@pytest.mark.django_db
+def test_the_backend_parks_no_client_credential(browser, monkeypatch):
+    """mozilla-django-oidc's authenticate runs; the client is authenticated per environment in
+    get_token, so the library's payload carries no secret and the backend holds none."""
+    from accounts.backends import CXoneOIDCBackend
+
+    seen = {}
+    original = CXoneOIDCBackend.get_token
+
+    def get_token(self, payload):
+        seen["payload"], seen["attributes"] = dict(payload), dict(vars(self))
+        return original(self, payload)
+
+    monkeypatch.setattr(CXoneOIDCBackend, "get_token", get_token)
+    assert browser.sign_in().status_code == 302
+    assert seen["payload"]["client_id"] is None and seen["payload"]["client_secret"] is None
+    assert seen["payload"]["code_verifier"] and seen["payload"]["grant_type"] == "authorization_code"
+    assert not {"OIDC_RP_CLIENT_ID", "OIDC_RP_CLIENT_SECRET"} & set(seen["attributes"])
+    assert DEMO_CLIENT_SECRET not in repr(seen["attributes"])
+
+
+@pytest.mark.django_db
+def test_logout_is_the_librarys_post_with_cxones_url_from_its_own_module(browser, settings, monkeypatch):
+    from mozilla_django_oidc.views import OIDCLogoutView
+
+    from accounts import oidc_views
+
+    assert settings.OIDC_OP_LOGOUT_URL_METHOD == "accounts.logout.end_session_url"
+    assert not settings.OIDC_OP_LOGOUT_URL_METHOD.startswith(oidc_views.__name__ + ".")
+    calls = []
+    original = OIDCLogoutView.post
+    monkeypatch.setattr(OIDCLogoutView, "post", lambda self, request: calls.append(1) or original(self, request))
+    browser.sign_in()
+    response = browser.client.post("/oidc/logout/")
+    assert calls == [1] and response.status_code == 302
+    assert response["Location"].startswith(browser.cxone.op.issuer + "/auth/authorize/logout?")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("padding", [9_000, 20_000])
+def test_an_end_session_url_too_long_to_redirect_is_posted(browser, padding):
+    """Over 8,000 characters (proxies) and over Django's 16,384 (it refuses the redirect):
+    the library's logout still runs, and the request goes to CXone as a posted form."""
+    import html
+    import re
+
+    browser.cxone.sim.id_token_hook = lambda claims, headers, key: claims.update(padding="x" * padding)
+    browser.sign_in()
+    response = browser.client.post("/oidc/logout/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    form = re.search(r'<form[^>]*data-test="end-session-form"[^>]*>(.*?)</form>', page, re.S)
+    action = html.unescape(re.search(r'action="([^"]+)"', form.group(0)).group(1))
+    fields = {html.unescape(n): html.unescape(v) for n, v in re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(1))}
+    assert action == browser.cxone.environment.end_session_endpoint
+    assert set(fields) == {"id_token_hint", "post_logout_redirect_uri", "state"} and len(fields["id_token_hint"]) > padding
+    assert not TokenSession.objects.exists() and browser.client.get("/account/").status_code == 302

@@ -34,6 +34,6 @@ class Command(BaseCommand):
                     self.stdout.write(f"ok      {label}")
                 except discovery.DiscoveryError as exc:
                     failures += 1
-                    self.stderr.write(f"failed  {label}: {exc.message} [{exc.reason}]")
+                    self.stderr.write(f"failed  {label}: {discovery.failure_words(exc.reason, exc.detail)}")
         if failures:
             raise CommandError(f"{failures} discovery call(s) failed; last good results were kept.")

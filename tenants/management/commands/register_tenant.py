@@ -65,7 +65,7 @@ class Command(BaseCommand):
             openid = discovery.fetch_openid_configuration(issuer)
             cxone = discovery.fetch_cxone_configuration(issuer, tenant_id)
         except discovery.DiscoveryError as exc:
-            raise CommandError(f"{exc.message} [{exc.reason}]")
+            raise CommandError(discovery.failure_words(exc.reason, exc.detail))
 
         clash = Tenant.objects.filter(slug__iexact=o["slug"]).exclude(environment__issuer=issuer, tenant_id=tenant_id).first()
         if clash:
@@ -79,14 +79,16 @@ class Command(BaseCommand):
                 environment.key = o["environment_key"]
             environment.client_secret = secret
             environment.token_auth_method = o["auth_method"]
-            environment.openid_configuration, environment.discovered_at, environment.discovery_error = openid, now, ""
+            environment.openid_configuration, environment.discovered_at = openid, now
+            environment.discovery_reason = environment.discovery_detail = ""
             environment.save()
             tenant = Tenant.objects.filter(environment__issuer=issuer, tenant_id=tenant_id).first()
             tenant = tenant or Tenant(tenant_id=tenant_id)
             tenant.environment = environment
             tenant.name, tenant.slug, tenant.supervisor_roles = name, o["slug"], roles
             tenant.is_active = not o["inactive"]
-            tenant.cxone_configuration, tenant.discovered_at, tenant.discovery_error = cxone, now, ""
+            tenant.cxone_configuration, tenant.discovered_at = cxone, now
+            tenant.discovery_reason = tenant.discovery_detail = ""
             tenant.full_clean(exclude=["environment"], validate_unique=False)
             tenant.save()
         discovery.forget(environment)
