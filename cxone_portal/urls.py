@@ -4,6 +4,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from accounts import oidc_views, views
 from workspaces import actions
+from workspaces import agent_day
 from workspaces import views as work
 from core import health
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("supervisor/", work.supervisor_page, name="supervisor"),
     path("api/agent/contacts/", work.agent_contacts, name="agent_contacts"),
     path("api/agent/state/", work.agent_state, name="agent_state"),
+    path("api/agent/day/", agent_day.day, name="agent_day"),
     path("api/supervisor/agents/", work.supervisor_agents, name="supervisor_agents"),
     path("api/supervisor/skills/", work.supervisor_skills, name="supervisor_skills"),
     path("api/supervisor/agents/<slug:agent_id>/contacts/", work.supervisor_agent_contacts, name="supervisor_agent_contacts"),

@@ -1,0 +1,230 @@
+"""The agent's day: one window, the last 24 hours up to the read, for everything the page shows.
+
+One read (`read_day`) takes the window once and fills it from CXone:
+
+- the completed contacts that started in it (`contacts/completed`), with the figures summed on
+  the server from the same rows (handle time = `agentSeconds` + `holdSeconds` + `acwSeconds`;
+  never `inQueueSeconds`);
+- the states that started in it (`agents/{agentId}/state-history`): a timeline, and the
+  Unavailable time summed by reason from that same timeline;
+- the agent against their team (`agents/{agentId}/performance`, `teams/{teamId}/performance-total`)
+  over the same window. A 403 there empties that panel with a reason; the rest still answers.
+
+The history is a few hundred states a day: a read re-fetches only its tail (from the start of
+the last state, which may still be growing) and the whole window every `FULL_HISTORY_SECONDS`.
+The read goes through `Workspace.serve`, so its cache, single flight and failures are the
+board's. The shaping functions are plain and request-free, for tests.
+"""
+import math
+import re
+
+from core.reasons import Reason
+from core.web import json_error
+
+from .adapter import _epoch, contact_row, iso, number, summarize, text
+from .cxone_api import APIError
+from .views import answer, cxone_user_required, json_view, workspace
+
+WINDOW_HOURS = 24
+FULL_HISTORY_SECONDS = 900  # the whole window's history is re-read this often; between, only its tail
+MAX_STATES = 5000  # a day's states are a few hundred; more is not a day CXone should send
+MAX_CONTACTS = 2000
+# A part of the day CXone refuses to this user: that panel says so, the rest answers.
+PANEL_REFUSALS = {Reason.API_FORBIDDEN, Reason.API_NOT_FOUND}
+
+_ISO_DURATION = re.compile(r"^P(?:(\d{1,6})D)?(?:T(?:(\d{1,6})H)?(?:(\d{1,8})M)?(?:(\d{1,9}(?:\.\d{1,6})?)S)?)?$")
+_CLOCK_DURATION = re.compile(r"^(\d{1,6}):([0-5]?\d):([0-5]?\d(?:\.\d{1,6})?)$")
+
+
+def seconds(value):
+    """A duration CXone sends as a number, a numeric string, ISO-8601 (`PT1H2M3.5S`, as its
+    reporting APIs write them) or `H:MM:SS`: seconds, or None. Never negative."""
+    if isinstance(value, str) and value[:1] in ("P", "p") and len(value) <= 40:
+        match = _ISO_DURATION.match(value.strip().upper())
+        if match is None or value.strip().upper() in ("P", "PT"):
+            return None
+        days, hours, minutes, secs = (float(g) if g else 0.0 for g in match.groups())
+        return days * 86400 + hours * 3600 + minutes * 60 + secs
+    if isinstance(value, str) and ":" in value and len(value) <= 20:
+        match = _CLOCK_DURATION.match(value.strip())
+        if match is None:
+            return None
+        return int(match.group(1)) * 3600 + int(match.group(2)) * 60 + float(match.group(3))
+    parsed = number(value)
+    return parsed if parsed is not None and parsed >= 0 else None
+
+
+def percent(value):
+    parsed = number(value)
+    return round(parsed, 1) if parsed is not None and 0 <= parsed <= 100 else None
+
+
+def whole(value, limit=10**7):
+    parsed = number(value)
+    return int(parsed) if parsed is not None and 0 <= parsed <= limit and parsed == int(parsed) else None
+
+
+def window(started, hours=WINDOW_HOURS):
+    """(start, end) in whole epoch seconds: the last `hours` up to the read."""
+    end = math.floor(started)
+    return end - hours * 3600, end
+
+
+def reason_of(reason):
+    return {"reason": reason.value, "message": str(reason.words)}
+
+
+# --- the state history -------------------------------------------------------------------------
+
+def history_mark(row):
+    """One of CXone's state-history rows, bounded: (start epoch, seconds, state, reason, acw,
+    teamId), or None when it has no usable start."""
+    start = _epoch(text(row.get("startDate"), 40))
+    if start is None:
+        return None
+    duration = seconds(row.get("duration"))
+    return (start, duration if duration is not None else 0.0, text(row.get("agentStateName"), 40),
+            text(row.get("outStateDescription"), 100), row.get("isACW") is True, text(row.get("teamId"), 32))
+
+
+def timeline(marks, start, end):
+    """The states that started in [start, end), oldest first, each clipped to the window's end."""
+    rows = []
+    for begin, duration, state, reason, acw, _team in sorted(m for m in marks if start <= m[0] < end):
+        rows.append({"state": state, "reason": reason, "acw": acw, "start": iso(begin),
+                     "seconds": round(max(0.0, min(begin + duration, end) - begin))})
+    return rows
+
+
+def unavailable_by_reason(rows):
+    """Unavailable time per reason, from the timeline's own rows (their sum is the timeline's
+    Unavailable time), the longest first. After-contact work is marked: it is handle time."""
+    totals = {}
+    for row in rows:
+        if row["state"] != "Unavailable":
+            continue
+        entry = totals.setdefault(row["reason"], {"reason": row["reason"], "seconds": 0, "acw": False})
+        entry["seconds"] += row["seconds"]
+        entry["acw"] = entry["acw"] or row["acw"]
+    return sorted(totals.values(), key=lambda e: (-e["seconds"], e["reason"]))
+
+
+def read_history(client, agent_id, previous, start, end, started):
+    """(marks in the window, full_at, partial): the tail since the last state when the previous
+    read is recent enough, else the whole window."""
+    marks = (previous or {}).get("marks")
+    full_at = (previous or {}).get("full_at", 0)
+    full = marks is None or started >= full_at + FULL_HISTORY_SECONDS
+    kept, since = [], start
+    if not full:
+        kept = [m for m in marks if m[0] >= start]
+        if kept:
+            since = max(start, math.floor(kept[-1][0]))  # the last state may still be growing: read it again
+            kept = [m for m in kept if m[0] < since]
+    listing = client.get_all("agents/{agentId}/state-history", "agentStateHistory",
+                             {"startDate": iso(since), "endDate": iso(end)}, agentId=agent_id)
+    fresh = [m for m in (history_mark(r) for r in listing.rows) if m is not None and since <= m[0] < end]
+    marks = sorted(set(kept) | set(fresh))[-MAX_STATES:]
+    return marks, started if full else full_at, bool(listing.partial) or len(kept) + len(fresh) > MAX_STATES
+
+
+# --- the agent against their team ----------------------------------------------------------------
+
+def figures(row):
+    """CXone's performance row, as the panel compares it."""
+    row = row or {}
+    return {"handled": whole(row.get("totalHandled")), "averageHandleSeconds": _rounded(seconds(row.get("totalAvgHandleTime"))),
+            "occupancy": percent(row.get("occupancy"))}
+
+
+def _rounded(value):
+    return round(value) if value is not None else None
+
+
+def team_of(client, agent_id, marks, previous):
+    """The agent's teamId: from the newest state CXone reported, else the last read's, else
+    `agents/{agentId}`. None when CXone will not say."""
+    for mark in reversed(marks):
+        if mark[5]:
+            return mark[5]
+    if (previous or {}).get("team_id"):
+        return previous["team_id"]
+    try:
+        rows = client.get("agents/{agentId}", "agents", agentId=agent_id)
+    except APIError as exc:
+        if exc.reason in PANEL_REFUSALS:
+            return None
+        raise
+    return (text(rows[0].get("teamId"), 32) or None) if rows else None
+
+
+def read_performance(client, agent_id, team_id, start, end):
+    """({"agent", "team", "teamName", "teamReason"}, None), or (None, reason) when CXone refuses
+    the agent's own figures."""
+    params = {"startDate": iso(start), "endDate": iso(end)}
+    try:
+        mine = client.get("agents/{agentId}/performance", "agentPerformance", params, agentId=agent_id)
+    except APIError as exc:
+        if exc.reason in PANEL_REFUSALS:
+            return None, reason_of(exc.reason)
+        raise
+    team, team_name, team_reason = None, "", None
+    if team_id is None:
+        team_reason = reason_of(Reason.API_NOT_FOUND)
+    else:
+        try:
+            rows = client.get("teams/{teamId}/performance-total", "teamPerformanceTotal", params, teamId=team_id)
+        except APIError as exc:
+            if exc.reason not in PANEL_REFUSALS:
+                raise
+            team_reason = reason_of(exc.reason)
+        else:
+            team = figures(rows[0] if rows else None)
+            team_name = text(rows[0].get("teamName")) if rows else ""
+    return {"agent": figures(mine[0] if mine else None), "team": team, "teamName": team_name, "teamReason": team_reason}, None
+
+
+# --- the day -------------------------------------------------------------------------------------
+
+def read_day(ws, agent_id, *, interval=None):
+    """The agent's day through the workspace's single-flight cache (a `Served`)."""
+
+    def fetch(previous, started):
+        start, end = window(started)
+        client = ws.client()
+        rows = client.completed_contacts(agent_id, iso(start), iso(end))
+        contacts = sorted((contact_row(c) for c in rows), key=lambda c: c["startDate"] or "", reverse=True)[:MAX_CONTACTS]
+        history_reason, marks, full_at, partial = None, [], 0, False
+        try:
+            marks, full_at, partial = read_history(client, agent_id, previous, start, end, started)
+        except APIError as exc:
+            if exc.reason not in PANEL_REFUSALS:
+                raise
+            history_reason = reason_of(exc.reason)
+        states = timeline(marks, start, end) if history_reason is None else None
+        team_id = team_of(client, agent_id, marks, previous)
+        performance, performance_reason = read_performance(client, agent_id, team_id, start, end)
+        payload = {
+            "window": {"start": iso(start), "end": iso(end), "hours": WINDOW_HOURS},
+            "contacts": contacts, "total": len(contacts), "summary": summarize(contacts),
+            "timeline": states, "unavailableByReason": unavailable_by_reason(states) if states is not None else None,
+            "historyReason": history_reason, "historyPartial": partial,
+            "performance": performance, "performanceReason": performance_reason,
+        }
+        return {"payload": payload, "marks": marks if history_reason is None else None, "full_at": full_at, "team_id": team_id}, payload
+
+    return ws.serve(f"day:{agent_id}", interval or ws.limits.contacts_poll_seconds, fetch)
+
+
+
+# --- the view ------------------------------------------------------------------------------------
+
+@cxone_user_required
+@json_view
+def day(request):
+    """`GET /api/agent/day/`: the signed-in agent's own day, never anyone else's (the request
+    names no agent: it is the identity's)."""
+    agent_id = request.user.cxone_identity.agent_id
+    if not agent_id:
+        return json_error(Reason.API_NOT_FOUND)
+    return answer(request, read_day(workspace(request), agent_id))
