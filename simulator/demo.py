@@ -1,5 +1,10 @@
 """The demo world `make run` registers: one app registration, two tenants, their users."""
+from .api import VIEW_ONLY_ROLE
 from .provider import SimClient, SimTenant, SimUser
+
+# VIEW_ONLY_ROLE is a custom CXone role (tenants define their own): the portal maps it as a
+# supervisor's, while the simulator's APIs let it read the team and refuse its actions (403),
+# as CXone does for a role without the permission.
 
 DEMO_CLIENT_ID = "cxone-portal-demo"
 DEMO_CLIENT_SECRET = "demo-client-secret-for-the-simulator-only"
@@ -20,6 +25,7 @@ def demo_tenants():
                 SimUser("alex.agent@acme.example", "Alex", "Rivera", "Agent", agent_id=1001),
                 SimUser("sam.supervisor@acme.example", "Samira", "Okafor", "Manager", agent_id=1002),
                 SimUser("ada.admin@acme.example", "Ada", "Lindqvist", "Administrator", agent_id=1003),
+                SimUser("vera.viewer@acme.example", "Vera", "Holm", VIEW_ONLY_ROLE, agent_id=1004),
             ],
         ),
         SimTenant(
@@ -35,6 +41,7 @@ def demo_tenants():
                 SimUser("gus.agent@globex.example", "Gus", "Moreau", "Agent", agent_id=2001),
                 SimUser("tess.lead@globex.example", "Tess", "Nakamura", "Manager", agent_id=2002),
                 SimUser("olga.admin@globex.example", "Olga", "Petrova", "Administrator", agent_id=2003),
+                SimUser("vic.viewer@globex.example", "Victor", "Salas", VIEW_ONLY_ROLE, agent_id=2004),
             ],
         ),
     ]

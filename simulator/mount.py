@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.urls import reverse
 
+from .api import TEAM_SIZE
 from .demo import DEMO_CLIENT_ID, demo_client, demo_tenants, practice_tenant
 from .provider import CXoneSimulator
 
@@ -37,11 +38,14 @@ def registered_post_logout_redirect_uris():
     return [_origin() + reverse("signed_out")]
 
 
-def mount(portal_app):
+def mount(portal_app, team_size=None):
+    """The simulator in front of the portal; `team_size` agents per tenant (default: the
+    CXONE_SIMULATOR_AGENTS setting, else 60)."""
     simulator = CXoneSimulator(
         settings.CXONE_SIMULATOR_ISSUER,
         [*demo_tenants(), practice_tenant()],  # the last one for the admin to register
         [demo_client(registered_redirect_uris, registered_post_logout_redirect_uris)],
         token_ttl=settings.CXONE_SIMULATOR_TOKEN_TTL,
     )
+    simulator.api.team_size = team_size or getattr(settings, "CXONE_SIMULATOR_AGENTS", TEAM_SIZE)
     return SimulatorDispatcher(portal_app, simulator, settings.CXONE_SIMULATOR_PREFIX)

@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import jwt
@@ -215,20 +216,24 @@ class CXoneSimulator:
         endpoint = self.ROUTES.get(path)
         method = environ["REQUEST_METHOD"]
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-        form = {}
-        if method == "POST":
+        form, raw = {}, b""
+        if method in ("POST", "PUT", "PATCH", "DELETE"):
             try:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 length = 0
-            body = environ["wsgi.input"].read(min(length, 1 << 20)).decode("utf-8", "replace")
-            form = parse_qs(body, keep_blank_values=True)
-        params = {k: v[0] for k, v in {**query, **form}.items()}
+            raw = environ["wsgi.input"].read(min(max(length, 0), 1 << 20))
         if endpoint is None and path.startswith("/api-"):
+            # CXone's APIs take their parameters in the query string and JSON bodies (agents/messages).
             call = {"endpoint": "api", "method": method, "time": time.time()}
             with self._lock:
                 self.calls.append(call)
-            return self.api.handle(path, environ, lambda status, body: self._respond(start_response, status, body), params, call)
+            params = {k: v[0] for k, v in query.items()}
+            return self.api.handle(path, environ, lambda status, body: self._respond(start_response, status, body), params, call,
+                                   body=raw)
+        if method == "POST":
+            form = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
+        params = {k: v[0] for k, v in {**query, **form}.items()}
         if endpoint is None:
             return self._respond(start_response, 404, {"error": "not_found"})
         call = {"endpoint": endpoint, "method": method, "time": time.time(), "grant_type": params.get("grant_type")}
@@ -283,10 +288,12 @@ class CXoneSimulator:
         else:
             payload = body.encode() if isinstance(body, str) else body
             content_type = content_type or "text/plain; charset=utf-8"
-        reason = {200: "OK", 204: "No Content", 302: "Found", 304: "Not Modified", 400: "Bad Request", 401: "Unauthorized",
-                  403: "Forbidden", 404: "Not Found", 429: "Too Many Requests", 503: "Service Unavailable"}
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "Status"
         start_response(
-            f"{status} {reason.get(status, 'Status')}",
+            f"{status} {phrase}",
             [
                 ("Content-Type", content_type),
                 ("Content-Length", str(len(payload))),
@@ -655,5 +662,4 @@ class CXoneSimulator:
         client = self.clients[client_id] if client_id else next(iter(self.clients.values()))
         grant = {"grant_id": uuid.uuid4().hex, "user": user, "tenant": user_tenant, "nonce": nonce}
         return self._issue(client, grant)
-
 

@@ -4,6 +4,7 @@ import threading
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from .api import PAGE_CAP, TEAM_SIZE
 from .demo import demo_client, demo_tenants
 from .provider import CXoneSimulator, SimUser
 
@@ -20,16 +21,24 @@ class _QuietHandler(WSGIRequestHandler):
 
 class RunningSimulator:
     """A simulator bound to 127.0.0.1:port. `stop()` and `start()` take it down and up on
-    the same port with the same state (an OP that blinks)."""
+    the same port with the same state (an OP that blinks). `team_size` (agents per tenant),
+    `page_cap` (the largest `top` its APIs honour) and `clock` (the APIs' world runs on it)
+    set up a simulator it builds; a simulator passed in keeps its own."""
 
-    def __init__(self, simulator=None, *, port=0, host="127.0.0.1", **options):
+    def __init__(self, simulator=None, *, port=0, host="127.0.0.1", team_size=TEAM_SIZE, page_cap=PAGE_CAP, clock=None,
+                 **options):
         self.host = host
         self.port = port
         self.server = None
         self._thread = None
         self._bind()
         issuer = f"http://{host}:{self.port}"
-        self.simulator = simulator or CXoneSimulator(issuer, demo_tenants(), [demo_client()], **options)
+        if simulator is None:
+            simulator = CXoneSimulator(issuer, demo_tenants(), [demo_client()], **options)
+            simulator.api.team_size, simulator.api.page_cap = team_size, page_cap
+            if clock is not None:
+                simulator.api.clock = clock
+        self.simulator = simulator
         self.server.set_app(self.simulator)
         self._serve()
 
@@ -66,8 +75,10 @@ def main():
     parser.add_argument("--latency-ms", type=float, default=0, help="added to every server-to-server call")
     parser.add_argument("--userinfo-email", action="store_true", help="add an e-mail to userinfo (stock baseline only)")
     parser.add_argument("--supervisors", type=int, default=0, help="extra Manager users in the first demo tenant (benchmarks)")
+    parser.add_argument("--agents", type=int, default=TEAM_SIZE, help="agents per tenant (its users among them)")
+    parser.add_argument("--page-cap", type=int, default=PAGE_CAP, help="the largest `top` the APIs honour")
     args = parser.parse_args()
-    running = RunningSimulator(port=args.port, token_ttl=args.token_ttl)
+    running = RunningSimulator(port=args.port, token_ttl=args.token_ttl, team_size=args.agents, page_cap=args.page_cap)
     first = next(iter(running.simulator.tenants.values()))
     for n in range(args.supervisors):
         first.users.append(SimUser(f"supervisor{n}@{first.slug}.example", "Super", f"Visor{n}", "Manager", agent_id=9000 + n))
