@@ -37,6 +37,10 @@ class CXoneIdentity(models.Model):
     portal_role = models.CharField(max_length=16, choices=PortalRole.choices, default=PortalRole.AGENT)
     # The last sign-in is the user's `last_login`, which Django sets on every login.
     first_sign_in_at = models.DateTimeField(auto_now_add=True)
+    # CXone refused a supervisor read (403): the role is read again from CXone's next tokens
+    # at the user's next request (accounts/roles.py), at most once per ROLE_RECHECK_INTERVAL.
+    role_recheck = models.BooleanField(default=False, editable=False)
+    role_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["issuer", "sub"], name="identity_issuer_sub_unique")]
@@ -71,6 +75,12 @@ class TokenSession(models.Model):
     lease_owner = models.CharField(max_length=32, blank=True)
     failures = models.PositiveSmallIntegerField(default=0)
     retry_at = models.DateTimeField(null=True)
+    # CXone's APIs answered 401 (accounts/refresh.py, refresh_after_rejection): when the
+    # current access token came from a refresh after a 401, how many such refreshes in a row
+    # CXone refused too, and until when this session makes no more of them.
+    rejection_refreshed_at = models.DateTimeField(null=True)
+    rejection_rounds = models.PositiveSmallIntegerField(default=0)
+    rejected_until = models.DateTimeField(null=True)
 
     def __str__(self):
         return f"tokens of {self.user} until {self.expires_at:%Y-%m-%d %H:%M:%S}"
@@ -89,6 +99,9 @@ class SignInEvent(models.Model):
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Anonymous failures are one row per (tenant, reason, minute) with a count (events.py),
+    # so nobody can grow the table at will; every other event is a row of its own (count 1).
+    count = models.PositiveIntegerField(default=1)
     reason = models.CharField(max_length=40, blank=True)
     detail = models.CharField(max_length=80, blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="sign_in_events")
@@ -101,4 +114,17 @@ class SignInEvent(models.Model):
         indexes = [models.Index(fields=["tenant", "kind", "at"], name="event_tenant_kind_at")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.who or '-'} {self.at:%Y-%m-%d %H:%M:%S}"
+        times = f" x{self.count}" if self.count > 1 else ""
+        return f"{self.get_kind_display()}{times} {self.who or '-'} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class PasswordSession(models.Model):
+    """The Django session of a password (non-CXone) sign-in, so that "sign out everywhere"
+    finds it: a CXone session is found through its TokenSession row instead."""
+
+    session_key = models.CharField(max_length=64, primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="password_sessions")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"session of {self.user} since {self.created_at:%Y-%m-%d %H:%M:%S}"

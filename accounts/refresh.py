@@ -31,6 +31,12 @@ logger = logging.getLogger(__name__)
 TERMINAL_ERRORS = {"invalid_grant", "invalid_client"}
 WAIT_STEP = 0.05
 MAX_BACKOFF = 300
+# 401 storms: CXone refuses a token the portal just got by refreshing after a 401. Such a
+# refusal within REJECTION_WINDOW of that refresh is a round the refresh did not help; the
+# session then makes no refresh for REJECTION_BACKOFF seconds, and ends at REJECTION_ROUNDS.
+REJECTION_WINDOW = 300
+REJECTION_BACKOFF = 60
+REJECTION_ROUNDS = 3
 
 
 @dataclass
@@ -90,21 +96,76 @@ def refresh_if_due(pk):
     return _single_flight(pk, settle, wait_while_valid=False)
 
 
-def refresh_after_rejection(pk, rejected_access_token):
+def refresh_after_rejection(pk, rejected_access_token, now=None):
     """CXone answered 401 to an access token the portal thought valid (revoked, or expired
-    early): refresh once, now, unless another request has already replaced that token."""
+    early): refresh once, now, unless another request has already replaced that token.
+
+    A 401 storm (CXone refuses even the token this refresh got it) is not refreshed into: the
+    first such round backs the session off for REJECTION_BACKOFF seconds (the outcome is
+    DEFERRED with `api_unauthorized`, and carries the same refused token: don't retry the
+    call with it), and the REJECTION_ROUNDS-th ends the session with `api_unauthorized`."""
+    now = timezone.now() if now is None else now
+    storm = []
 
     def settle(row):
         if row.access_token != rejected_access_token:
             return Outcome(row, RefreshStatus.REFRESHED)
+        if row.rejected_until and row.rejected_until > now:
+            return Outcome(row, RefreshStatus.DEFERRED, Reason.API_UNAUTHORIZED, "backing off after refused refreshes")
+        recent = row.rejection_refreshed_at and now - row.rejection_refreshed_at < timedelta(seconds=REJECTION_WINDOW)
+        if recent and (row.rejected_until is None or row.rejected_until <= row.rejection_refreshed_at):
+            # The token this session got by refreshing after a 401 (since its last back-off) is refused too.
+            storm.append(True)
+            return _refused_again(row, now)
+        if not recent and row.rejection_rounds:  # an old storm, long over: this one starts afresh
+            TokenSession.objects.filter(pk=row.pk, refresh_count=row.refresh_count).update(rejection_rounds=0, rejected_until=None)
+            row.rejection_rounds, row.rejected_until = 0, None
         return None if row.refresh_token else _end(row, Reason.NO_REFRESH_TOKEN)
 
-    outcome = _single_flight(pk, settle, wait_while_valid=True)
+    outcome = _single_flight(pk, settle, wait_while_valid=True, after_rejection=True, now=now)
+    if storm or outcome.reason == Reason.API_UNAUTHORIZED:
+        return outcome
     # A transient failure leaves a token CXone already refused: the session cannot work.
     return _end(outcome.row, outcome.reason, outcome.detail) if outcome.status == RefreshStatus.DEFERRED else outcome
 
 
-def _single_flight(pk, settle, *, wait_while_valid):
+def _refused_again(row, now):
+    """CXone refused the token a refresh after its 401 got: one more round of the storm."""
+    rounds = row.rejection_rounds + 1
+    if rounds >= REJECTION_ROUNDS:
+        return _end(row, Reason.API_UNAUTHORIZED, f"{rounds} refreshes after a 401 refused too")
+    until = now + timedelta(seconds=REJECTION_BACKOFF)
+    TokenSession.objects.filter(pk=row.pk, refresh_count=row.refresh_count).update(rejection_rounds=rounds, rejected_until=until)
+    row.rejection_rounds, row.rejected_until = rounds, until
+    events.record(events.Kind.REFRESH_FAILED, reason=Reason.API_UNAUTHORIZED, detail=f"round {rounds}: backing off",
+                  user_id=row.user_id, tenant_id=row.tenant_id)
+    logger.warning(
+        "CXone refused a freshly refreshed token; backing off",
+        extra={"event": "refresh", "outcome": RefreshStatus.DEFERRED, "reason": Reason.API_UNAUTHORIZED,
+               "rounds": rounds, "user_id": row.user_id},
+    )
+    return Outcome(row, RefreshStatus.DEFERRED, Reason.API_UNAUTHORIZED, f"round {rounds}")
+
+
+def refresh_now(pk):
+    """Refresh now whatever the token's age (a role re-check: accounts/roles.py), unless a
+    refresh is backing off; another request's refresh in flight counts as done."""
+    seen = []
+
+    def settle(row):
+        if seen and row.refresh_count != seen[0]:
+            return Outcome(row, RefreshStatus.REFRESHED)  # another request refreshed meanwhile
+        seen.append(row.refresh_count)
+        if not row.refresh_token:
+            return Outcome(row, RefreshStatus.FRESH)
+        if row.retry_at and row.retry_at > timezone.now():
+            return Outcome(row, RefreshStatus.DEFERRED, Reason.REFRESH_BACKOFF)
+        return None
+
+    return _single_flight(pk, settle, wait_while_valid=False)
+
+
+def _single_flight(pk, settle, *, wait_while_valid, after_rejection=False, now=None):
     """Load the row; `settle(row)` answers at once or returns None to refresh. One request
     claims the lease and refreshes; the others go on with a valid token (unless told to
     wait) or wait for the new one, at most a lease's length."""
@@ -119,7 +180,7 @@ def _single_flight(pk, settle, *, wait_while_valid):
             return settled
         owner = _claim(row, lease_seconds)
         if owner:
-            return _refresh_holding(row, owner)
+            return _refresh_holding(row, owner, after_rejection=after_rejection, now=now)
         if not wait_while_valid and row.expires_at > timezone.now():
             return Outcome(row, RefreshStatus.IN_FLIGHT)
         if time.monotonic() > deadline:
@@ -139,16 +200,16 @@ def _claim(row, lease_seconds):
     return owner if claimed else None
 
 
-def _refresh_holding(row, owner):
+def _refresh_holding(row, owner, *, after_rejection=False, now=None):
     try:
-        return _refresh(row, owner)
+        return _refresh(row, owner, after_rejection=after_rejection, now=now)
     except BaseException:
         # Whatever went wrong, the lease goes with it: the next request may try again.
         TokenSession.objects.filter(pk=row.pk, lease_owner=owner).update(lease_until=None, lease_owner="")
         raise
 
 
-def _refresh(row, owner):
+def _refresh(row, owner, *, after_rejection=False, now=None):
     environment = row.tenant.environment
     started = time.monotonic()
     try:
@@ -165,6 +226,7 @@ def _refresh(row, owner):
     except UpstreamError as exc:
         return _failed(row, owner, exc.reason)
 
+    stamp = timezone.now() if now is None else now
     now = timezone.now()
     values = {
         "access_token": response.access_token,
@@ -176,7 +238,12 @@ def _refresh(row, owner):
         "lease_owner": "",
         "failures": 0,
         "retry_at": None,
+        # A token got because CXone refused the last one: if CXone refuses it too, soon,
+        # refreshing is not what helps (refresh_after_rejection). Any other refresh starts over.
+        "rejection_refreshed_at": stamp if after_rejection else None,
     }
+    if not after_rejection:
+        values.update(rejection_rounds=0, rejected_until=None)
     if response.refresh_token:
         values["refresh_token"] = response.refresh_token
     if response.id_token:

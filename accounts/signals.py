@@ -1,19 +1,41 @@
 """When an admin switches off a user, a tenant or an environment, or deletes a tenant, no
 refresh token outlives the decision: the token rows go at once, and the sessions end at
-their next request (the backend's get_user no longer returns the user)."""
+their next request (the backend's get_user no longer returns the user). Deleting a CXone
+identity deletes its portal user, their sessions and tokens. Every sign-in stamps its session
+with its start (the absolute limit, accounts/middleware.py); a password sign-in is indexed
+for "sign out everywhere"; a tenant's supervisor roles re-derive its users' portal roles."""
 import logging
+from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.signals import user_login_failed
-from django.db.models.signals import post_save, pre_delete
+from django.contrib.auth import BACKEND_SESSION_KEY
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models import QuerySet
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
+from django.utils import timezone
 
 from core import ratelimit
 from core.web import loggable
 
 from tenants.models import Environment, Tenant
 
-from .models import TokenSession
+from . import roles
+from .models import CXoneIdentity, PasswordSession, TokenSession
+
+SIGNED_IN_AT = "cxone_signed_in_at"
+CXONE_BACKEND = "accounts.backends.CXoneOIDCBackend"
+# The session row and cookie outlive the absolute limit by this much, so that the request
+# that comes after it still finds the session and can say why it ended (session_expired).
+EXPIRY_GRACE = 3600
+
+
+def stamp_sign_in(session, now=None):
+    """The session's sign-in time, and an expiry that no later save can push (an absolute
+    date, not an age: Django's database sessions otherwise move it on every save)."""
+    now = timezone.now() if now is None else now
+    session[SIGNED_IN_AT] = now.timestamp()
+    session.set_expiry(now + timedelta(seconds=settings.SESSION_COOKIE_AGE + EXPIRY_GRACE))
 
 logger = logging.getLogger("accounts.admin")
 
@@ -58,3 +80,44 @@ def admin_login_failed(sender, credentials, request=None, **kwargs):
         extra={"event": "admin_sign_in", "outcome": "failed", "username": loggable(username, 150),
                "client": ratelimit.client_address(request)},
     )
+
+
+@receiver(user_logged_in, dispatch_uid="cxone-session-stamp")
+def session_started(sender, request, user, **kwargs):
+    if request is None or not hasattr(request, "session"):
+        return
+    stamp_sign_in(request.session)
+    if request.session.get(BACKEND_SESSION_KEY) != CXONE_BACKEND and request.session.session_key:
+        # A CXone session is found through its token row; any other through this index.
+        PasswordSession.objects.update_or_create(session_key=request.session.session_key, defaults={"user": user})
+
+
+@receiver(user_logged_out, dispatch_uid="cxone-session-unindexed")
+def password_session_ended(sender, request, user, **kwargs):
+    key = getattr(getattr(request, "session", None), "session_key", None)
+    if key and request.session.get(BACKEND_SESSION_KEY) != CXONE_BACKEND:
+        PasswordSession.objects.filter(session_key=key).delete()
+
+
+@receiver(post_delete, sender=CXoneIdentity, dispatch_uid="cxone-identity-deleted")
+def identity_deleted(sender, instance, origin=None, **kwargs):
+    """An identity deleted on its own (the admin) takes its portal user along: the user's
+    sessions and tokens end now, and the person's next sign-in creates both afresh (a user
+    left behind would hold the username the next sign-in needs). When the user, tenant or
+    environment is what is being deleted, that deletion already does it."""
+    started_here = isinstance(origin, CXoneIdentity) or (isinstance(origin, QuerySet) and origin.model is CXoneIdentity)
+    if not started_here:
+        return
+    from django.contrib.auth import get_user_model
+
+    from .signout import end_sessions
+
+    end_sessions([instance.user_id])
+    get_user_model().objects.filter(pk=instance.user_id).delete()
+
+
+@receiver(post_save, sender=Tenant, dispatch_uid="cxone-tenant-roles")
+def tenant_roles_saved(sender, instance, **kwargs):
+    """Whatever changed on the tenant, its users' portal roles follow its supervisor roles at
+    their next request (two UPDATEs that touch only the users whose role differs)."""
+    roles.apply_tenant_mapping(instance)

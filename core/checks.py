@@ -20,3 +20,56 @@ def encryption_key_is_not_public(app_configs, **kwargs):
         hint="Fine for the demo and tests; set FIELD_ENCRYPTION_KEY (and SECRET_KEY) before storing real credentials.",
         id="cxone.W001",
     )]
+
+
+def gunicorn_workers():
+    """The worker count gunicorn will run: gunicorn.conf.py's own computation (it reads
+    GUNICORN_WORKERS, else 2 x cores + 1), or WEB_CONCURRENCY (gunicorn's default) without it."""
+    import os
+    import runpy
+
+    conf = settings.BASE_DIR / "gunicorn.conf.py"
+    if conf.exists():
+        try:
+            return int(runpy.run_path(str(conf))["workers"])
+        except Exception:  # an unreadable config is gunicorn's to report, not this check's
+            pass
+    try:
+        return int(os.environ.get("WEB_CONCURRENCY", 1))
+    except ValueError:
+        return 1
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def client_addresses_are_known(app_configs, **kwargs):
+    """Behind a proxy, without a client-address header every visitor has the proxy's address:
+    one person's failures lock everyone out and one client spends everyone's sign-in starts."""
+    if settings.DEBUG or (settings.CLIENT_IP_HEADER or "").strip():
+        return []
+    return [checks.Warning(
+        "CLIENT_IP_HEADER is not set: every visitor counts as the connection's address, which "
+        "behind a proxy is the proxy's (admin lockouts and sign-in limits would hit everyone at once).",
+        hint="Behind nginx set CLIENT_IP_HEADER=X-Real-IP; behind a load balancer that appends to "
+        "X-Forwarded-For set CLIENT_IP_HEADER=X-Forwarded-For and CLIENT_IP_TRUSTED_PROXIES; with no "
+        "proxy set CLIENT_IP_HEADER=REMOTE_ADDR. See docs/deploy.md, client addresses.",
+        id="cxone.W002",
+    )]
+
+
+@checks.register(checks.Tags.caches, deploy=True)
+def shared_cache_for_several_workers(app_configs, **kwargs):
+    """A local-memory cache is per process: with several workers, each counts its own share of
+    every rate limit, back-off and poll slot."""
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if backend != "django.core.cache.backends.locmem.LocMemCache":
+        return []
+    workers = gunicorn_workers()
+    if workers <= 1:
+        return []
+    return [checks.Warning(
+        f"The cache is local memory and gunicorn runs {workers} workers: each worker keeps its own "
+        f"counters, so the sign-in rate limit lets {workers} times CXONE_SIGNIN_RATE_LIMIT through and "
+        "CXone is polled once per worker.",
+        hint="Set CACHE_URL=redis://… (shared by every worker and machine), or GUNICORN_WORKERS=1.",
+        id="cxone.W003",
+    )]

@@ -1,4 +1,7 @@
-"""A fixed-window rate limit in the shared cache, and the client address it is keyed on.
+"""A fixed-window rate limit in the shared cache.
+
+The client address it is keyed on lives in `core/clientip.py` (`client_address` stays
+importable from here for the callers that know it by this name).
 
 Sized for contact centres: a morning shift signs in from behind one NAT address, hundreds of
 agents within minutes, so the default (CXONE_SIGNIN_RATE_LIMIT=600/m) is far above that and
@@ -10,6 +13,8 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+
+from .clientip import client_address, rate_key  # noqa: F401  (re-exported)
 
 _RATE = re.compile(r"^\s*(\d{1,9})\s*/\s*([smhd])\s*$")
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -25,22 +30,13 @@ def parse_rate(text):
     return int(match.group(1)), _PERIODS[match.group(2)]
 
 
-def client_address(request):
-    """The browser's address: REMOTE_ADDR, or the header the proxy sets (CLIENT_IP_HEADER)."""
-    if settings.CLIENT_IP_HEADER:
-        value = request.META.get("HTTP_" + settings.CLIENT_IP_HEADER.upper().replace("-", "_"), "")
-        value = value.split(",")[0].strip()
-        if value:
-            return value[:64]
-    return request.META.get("REMOTE_ADDR", "")[:64]
-
-
 def allow(scope, key, rate):
     """True while `key` has made fewer than rate's count of calls in the current window;
     otherwise False and the seconds until the window ends."""
     if rate is None:
         return True, 0
     count, period = rate
+    key = rate_key(key)  # an IPv6 address counts as its /64
     window = int(time.time() // period)
     used = bump(f"cxone:rate:{scope}:{key}:{window}", period + 1)
     return used <= count, period - int(time.time()) % period

@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "accounts.middleware.TokenRefreshMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "core.axes.DeviceCookieMiddleware",  # the admin's device cookie (axes lockouts per browser)
 ]
 
 ROOT_URLCONF = "cxone_portal.urls"
@@ -107,6 +108,8 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="cxone-portal"))
 
 SESSION_ENGINE = "core.sessions"  # database sessions (core/sessions.py)
+# An absolute limit from sign-in, whatever the refreshes (accounts/middleware.py ends the
+# session with `session_expired`; the session row and cookie expire with it).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 # The OIDC callback is a cross-site top-level navigation: Lax lets the cookie ride along.
@@ -128,15 +131,18 @@ OIDC_OP_LOGOUT_URL_METHOD = "accounts.logout.end_session_url"
 
 # django-axes: the admin's password login locks a username at one address after
 # ADMIN_LOGIN_FAILURE_LIMIT failures (an office's admins share one address, so the pair is
-# locked, not the address); every failure is logged without the password. Unlock:
-# `manage.py axes_reset_ip_username <address> <username>` (docs/deploy.md).
+# locked, not the address); a browser where that admin signed in before carries a signed
+# device cookie and is counted on its own, so a stranger (even at the same address) cannot
+# lock the admin's own browser out (core/axes.py). Every failure is logged without the
+# password. Unlock: `manage.py axes_reset_ip_username <address> <username>` (docs/deploy.md).
 AXES_ONLY_ADMIN_SITE = True
 AXES_HANDLER = "core.axes.AdminOnlyAxesHandler"
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = "core.axes.lockout_parameters"
+ADMIN_DEVICE_COOKIE_DAYS = env.int("ADMIN_DEVICE_COOKIE_DAYS", default=180)
 AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("ADMIN_LOGIN_COOLOFF_HOURS", default=0.25)
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_address"
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_address"
 AXES_LOCKOUT_TEMPLATE = "admin_locked.html"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -150,8 +156,12 @@ AUTH_PASSWORD_VALIDATORS = [
 CXONE_ALLOW_HTTP_ISSUERS = env.bool("CXONE_ALLOW_HTTP_ISSUERS", default=False)
 # Sign-in starts per client address (count/s|m|h|d); empty turns the limit off.
 CXONE_SIGNIN_RATE_LIMIT = env.str("CXONE_SIGNIN_RATE_LIMIT", default="600/m")
-# The header the TLS proxy puts the browser's address in (e.g. X-Real-IP); empty: REMOTE_ADDR.
+# The browser's address (core/clientip.py): REMOTE_ADDR (no proxy), a single-value header
+# the proxy overwrites (X-Real-IP), or a list header (X-Forwarded-For) read from the right:
+# the entry the CLIENT_IP_TRUSTED_PROXIES-th of your own proxies appended, never the leftmost.
+# Empty means REMOTE_ADDR, and `check --deploy` warns (cxone.W002).
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
+CLIENT_IP_TRUSTED_PROXIES = env.int("CLIENT_IP_TRUSTED_PROXIES", default=1)
 # Discovered endpoints must be on the issuer's host or under its parent domain (CXone: under
 # niceincontact.com); these domains are allowed besides.
 CXONE_ALLOWED_ENDPOINT_DOMAINS = env.list("CXONE_ALLOWED_ENDPOINT_DOMAINS", default=[])

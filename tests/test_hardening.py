@@ -226,8 +226,9 @@ def test_a_large_id_token_still_reaches_end_session_by_a_posted_form(browser):
     assert response.status_code == 200
     page = response.content.decode()
     assert 'data-autosubmit' in page and "/static/js/autosubmit.js" in page and "<script>" not in page
-    action = html.unescape(re.search(r'action="([^"]+)"', page).group(1))
-    fields = {html.unescape(n): html.unescape(v) for n, v in re.findall(r'name="([^"]+)" value="([^"]*)"', page)}
+    form = re.search(r'<form[^>]*action="([^"]+)"[^>]*data-test="end-session-form">(.*?)</form>', page, re.S)  # not the language switch
+    action = html.unescape(form.group(1))
+    fields = {html.unescape(n): html.unescape(v) for n, v in re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(2))}
     assert action == browser.cxone.environment.end_session_endpoint
     assert len(fields["id_token_hint"]) > 20_000 and fields["post_logout_redirect_uri"].endswith("/signed-out/")
     answer = browser.http.post(action, data=fields, allow_redirects=False)

@@ -212,8 +212,9 @@ def test_dashboard_shows_expiry_and_last_refresh(signed_in):
     age(signed_in.client, 30)
     page = signed_in.client.get("/account/").content.decode()
     row = TokenSession.objects.get()
-    assert row.refreshed_at.strftime("%Y-%m-%d %H:%M:%S") in page
-    assert row.expires_at.strftime("%Y-%m-%d %H:%M:%S") in page
+    from django.utils.dateformat import format as date_format  # times are shown in the user's zone; the markup keeps UTC
+    assert f'datetime="{date_format(row.refreshed_at, "c")}"' in page
+    assert f'datetime="{date_format(row.expires_at, "c")}"' in page
     assert 'data-test="refresh-count">1<' in page
 
 

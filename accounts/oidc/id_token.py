@@ -6,6 +6,7 @@ import jwt
 
 from core.reasons import Reason
 
+from .claims import check_claims
 from .errors import InvalidIdToken
 
 # PyJWT's errors, most specific first (InvalidSignatureError is a DecodeError).
@@ -70,8 +71,13 @@ def validate_id_token(token, *, signing_key, issuer, client_id, nonce, leeway, m
         raise InvalidIdToken(Reason.ID_TOKEN_AZP)
     if not isinstance(claims["sub"], str) or not claims["sub"]:
         raise InvalidIdToken(Reason.ID_TOKEN_SUB)
+    # Text that is not text (lone surrogates, NUL), control characters, oversized names:
+    # refused before any claim reaches the database or a page (claims.py).
+    check_claims(claims)
     if nonce is not None:
-        if not isinstance(claims.get("nonce"), str) or not hmac.compare_digest(claims["nonce"], nonce):
+        given = claims.get("nonce")
+        # compare_digest refuses non-ASCII str (TypeError): such a nonce is simply not ours.
+        if not isinstance(given, str) or not given.isascii() or not hmac.compare_digest(given, nonce):
             raise InvalidIdToken(Reason.ID_TOKEN_NONCE)
     if not claims.get("tenantId"):
         raise InvalidIdToken(Reason.ID_TOKEN_TENANT_MISSING)
