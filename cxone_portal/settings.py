@@ -116,6 +116,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# A refused CSRF check answers like every other failure: a reason, as JSON for scripts.
+CSRF_FAILURE_VIEW = "core.error_pages.csrf_failure"
 
 # --- Authentication -----------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -181,9 +183,21 @@ CXONE_JWKS_MIN_REFETCH_INTERVAL = env.int("CXONE_JWKS_MIN_REFETCH_INTERVAL", def
 CXONE_BOARD_POLL_SECONDS = env.int("CXONE_BOARD_POLL_SECONDS", default=5)
 CXONE_CONTACTS_POLL_SECONDS = env.int("CXONE_CONTACTS_POLL_SECONDS", default=30)
 CXONE_API_PAGE_SIZE = env.int("CXONE_API_PAGE_SIZE", default=100)
+# The board reads every agent CXone lists, up to this many (and CXONE_BOARD_MAX_BYTES of JSON);
+# beyond, it says "showing N of M". Deltas merge into a full re-read at least this often.
+CXONE_BOARD_MAX_AGENTS = env.int("CXONE_BOARD_MAX_AGENTS", default=20000)
+CXONE_BOARD_MAX_BYTES = env.int("CXONE_BOARD_MAX_BYTES", default=64 * 1024 * 1024)
+CXONE_BOARD_FULL_READ_SECONDS = env.int("CXONE_BOARD_FULL_READ_SECONDS", default=300)
+# A first load waits this long for another request's fetch, then answers "not loaded yet".
+CXONE_FIRST_LOAD_WAIT = env.float("CXONE_FIRST_LOAD_WAIT", default=2.0)
+# Per process, at most this many threads wait on one tenant's CXone; the rest answer from the cache.
+CXONE_TENANT_CONCURRENCY = env.int("CXONE_TENANT_CONCURRENCY", default=2)
 # Sign-in events (admin: who signed in, failed, signed out) are kept this many days;
 # `manage.py prune_sign_in_events` deletes older ones (schedule it daily).
 SIGN_IN_EVENT_RETENTION_DAYS = env.int("SIGN_IN_EVENT_RETENTION_DAYS", default=90)
+# Supervisor actions (admin: who changed whose state, logged out or messaged whom) are kept this
+# many days; `manage.py prune_supervisor_actions` deletes older ones (schedule it daily).
+SUPERVISOR_ACTION_RETENTION_DAYS = env.int("SUPERVISOR_ACTION_RETENTION_DAYS", default=365)
 
 # Development simulator of CXone (never in production: system check cxone.E001 in simulator/checks.py).
 CXONE_SIMULATOR = env.bool("CXONE_SIMULATOR", default=False)
@@ -192,6 +206,8 @@ CXONE_SIMULATOR_ISSUER = env.str(
     "CXONE_SIMULATOR_ISSUER", default=f"http://127.0.0.1:8000{CXONE_SIMULATOR_PREFIX}"
 )
 CXONE_SIMULATOR_TOKEN_TTL = env.int("CXONE_SIMULATOR_TOKEN_TTL", default=3600)
+# Agents per simulated tenant (the demo's team size): try the board at 3,000.
+CXONE_SIMULATOR_AGENTS = env.int("CXONE_SIMULATOR_AGENTS", default=60)
 if CXONE_SIMULATOR:
     INSTALLED_APPS.append("simulator")
 

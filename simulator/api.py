@@ -544,7 +544,7 @@ class Team:
                         "holdSeconds": 0, "acwSeconds": 0, "abandoned": True, "abandonSeconds": _num(done - start),
                         "serviceLevelFlag": 0, "endReason": "Contact Hung Up", "isRefused": False})
             return row
-        row.update({"totalDurationSeconds": _num(contact.queue + talk + wrap), "agentSeconds": _num(talk),
+        row.update({"totalDurationSeconds": _num(contact.queue + talk + wrap), "agentSeconds": _num(talk - hold),
                     "inQueueSeconds": contact.queue, "holdSeconds": hold, "acwSeconds": _num(wrap), "abandoned": False,
                     "abandonSeconds": 0, "serviceLevelFlag": 1 if contact.queue <= skill.threshold else 0,
                     "endReason": "Agent Logged Out" if cut else ("Agent Hung Up" if contact.outbound else "Contact Hung Up"),

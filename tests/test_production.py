@@ -26,7 +26,8 @@ def deployment(tmp_path, op):
 
 
 def test_check_deploy_reports_nothing(tmp_path):
-    env = procs.portal_env(f"sqlite:///{tmp_path / 'db.sqlite3'}", ALLOWED_HOSTS="portal.example.com")
+    env = procs.portal_env(f"sqlite:///{tmp_path / 'db.sqlite3'}", ALLOWED_HOSTS="portal.example.com", CLIENT_IP_HEADER="X-Real-IP",
+                           GUNICORN_WORKERS="1")
     for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "CXONE_ALLOW_HTTP_ISSUERS"):
         env.pop(name)
     result = procs.manage(env, "check", "--deploy", "--fail-level", "WARNING")

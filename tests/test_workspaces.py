@@ -218,6 +218,8 @@ def test_cxones_403_says_the_role_does_not_allow_it_and_drops_the_board(supervis
     response = board(supervisor.client)
     assert response.status_code == 403 and "CXone role" in response.json()["message"]
     assert board(supervisor.client).status_code == 403  # not the cached board
+    identity = TokenSession.objects.get(user__cxone_identity__login_name=SUPERVISOR).user.cxone_identity
+    assert identity.role_recheck is True  # the portal re-reads the role from CXone at the next request
 
 
 @pytest.mark.django_db

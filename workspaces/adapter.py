@@ -42,7 +42,7 @@ from django.conf import settings
 from django.core.cache import cache as default_cache
 
 from core import http
-from core.reasons import Reason, ReasonError
+from core.reasons import Reason, ReasonError, RefreshStatus
 
 from .cxone_api import NOT_MODIFIED, APIError, CXoneClient
 
@@ -107,6 +107,8 @@ class TokenSource:
             outcome = refreshing.refresh_after_rejection(tokenstore.current(request).pk, rejected)
             if outcome.ended:
                 raise SessionEnded(outcome.reason, outcome.detail)
+            if outcome.status == RefreshStatus.DEFERRED:  # CXone refused the last fresh token too: back off
+                raise APIError(Reason.API_UNAUTHORIZED, f"refresh deferred: {outcome.reason}", 401)
             tokenstore.note_expiry(request.session, outcome.row)
             tokenstore.remember(request, outcome.row)
             return outcome.row.access_token

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts import roles
 from accounts.decorators import signin_required
 from accounts.middleware import session_ended
 from accounts.models import PortalRole
@@ -52,8 +53,14 @@ def forbidden(request, reason):
 
 
 def workspace(request):
-    """The Workspace for this request."""
-    return Workspace.for_request(request)
+    """The Workspace for this request. When CXone refuses a supervisor's read (403), the
+    portal re-reads the user's role from CXone at their next request."""
+    identity = request.user.cxone_identity
+
+    def refused(reason):
+        if reason == Reason.API_FORBIDDEN and identity.portal_role == PortalRole.SUPERVISOR:
+            roles.reconsider(identity)
+    return Workspace.for_request(request, on_refused=refused)
 
 
 def identity_changed(request):

@@ -150,6 +150,7 @@
 
   // --- applying an answer ----------------------------------------------------------------------------
   function apply(body) {
+    var started = performance.now();
     var now = Date.now();
     if (body.full) {
       var seen = new Set();
@@ -168,6 +169,9 @@
     options(root.querySelector("[data-filter=team]"), uniq("teamName"), filter.team);
     arrange();
     if (drawer.id && agents.has(drawer.id)) { drawer.refresh(); }
+    // The page measures its own updates (benchmarks and tests read it; nobody else does).
+    root.setAttribute("data-update-ms", (performance.now() - started).toFixed(1));
+    root.setAttribute("data-update-rows", String(body.agents.length));
   }
   function remove(id) {
     var tr = rows.get(id);
@@ -251,6 +255,7 @@
     });
   }) : null;
   function tick() {
+    var started = performance.now();
     var now = Date.now();
     var ids = observer ? visible : agents;
     ids.forEach(function (value, id) {
@@ -261,6 +266,7 @@
     announce(now);
     updated();
     if (drawer.id) { drawer.tick(now); }
+    root.setAttribute("data-tick-ms", (performance.now() - started).toFixed(1));
   }
   // New breaches, announced politely (never stealing focus); the count follows every agent.
   var lastAnnounce = 0;
