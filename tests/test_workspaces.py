@@ -258,3 +258,21 @@ def test_drill_downs_only_for_agents_on_the_board_and_404s_are_cached(supervisor
     before = api_calls(sim)
     response = supervisor.client.get("/api/supervisor/agents/999999/contacts/", **XHR)
     assert response.status_code == 404 and response.json()["reason"] == "api_not_found" and api_calls(sim) == before
+
+
+@pytest.mark.django_db
+def test_a_moved_api_host_heals_itself_through_discovery(supervisor, later):
+    """`make run` on another port than the one discovery stored: the API host refuses the
+    connection, the notice says CXone cannot be reached (not "slow down"), discovery runs
+    again (at most once a minute), and the next poll after the back-off works."""
+    tenant = supervisor.cxone.tenant("acme")
+    good = tenant.cxone_configuration["api_endpoint"]
+    tenant.cxone_configuration = {**tenant.cxone_configuration, "api_endpoint": "http://127.0.0.1:9/cxone-sim/api-na1"}
+    tenant.save()
+    response = board(supervisor.client)
+    assert response.status_code == 503 and response.json()["reason"] == "api_unavailable"
+    assert "cannot be reached" in response.json()["message"]
+    tenant.refresh_from_db()
+    assert tenant.cxone_configuration["api_endpoint"] == good  # discovery ran again
+    later(90)  # past the back-off
+    assert board(supervisor.client).status_code == 200
