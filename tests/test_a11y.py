@@ -17,6 +17,10 @@ PAGES = [
     ("sign-out-confirm", "/oidc/logout/", "agent"),
     ("account", "/account/", "agent"),
     ("account-supervisor", "/account/", "supervisor"),
+    ("agent-day", "/agent/", "agent"),
+    ("team-board", "/supervisor/", "supervisor"),
+    ("wallboard", "/supervisor/wallboard/", "supervisor"),
+    ("not-for-your-role", "/supervisor/", "agent"),
 ]
 # The demo's people (simulator/demo.py): tenant, name on CXone's login page, landing page.
 PEOPLE = {"agent": ("Acme Support", "Alex Rivera", "/agent/"), "supervisor": ("Globex Care", "Tess Nakamura", "/supervisor/")}
@@ -59,7 +63,7 @@ def open_page(chromium, demo, path, width, state=None):  # noqa: F811
     page = context.new_page()
     page.set_default_timeout(15000)
     page.goto(demo.url + path)
-    page.wait_for_load_state("load")
+    page.wait_for_load_state("networkidle")  # the workspaces fill themselves from their JSON
     return context, page
 
 

@@ -134,3 +134,27 @@ def test_the_wallboard_reads_from_across_a_room(board):
     assert size >= 40
     assert board.locator("button, input, select").count() == board.locator("header button, header input, header select, footer button").count()
     shot(board, "wallboard.png")
+
+
+def test_the_drawer_and_its_dialogs_pass_axe_at_desktop_and_phone_widths(board):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def serious():
+        found = axe.run(board).response["violations"]
+        return [f"{v['id']}: {v['help']}" for v in found if v["impact"] in ("serious", "critical")]
+    for width in (1280, 390):
+        board.set_viewport_size({"width": width, "height": 900})
+        rows(board).nth(2).locator("button.agent-name").click()
+        expect(board.locator('[data-test="drawer"]')).to_be_visible()
+        assert serious() == [], f"drawer at {width}"
+        board.locator('[data-test="drawer"] [data-act=logout]').click()
+        assert serious() == [], f"confirmation at {width}"
+        board.keyboard.press("Escape")  # the dialog closes; nothing done
+        expect(board.locator('[data-test="confirm"]')).to_be_hidden()
+        board.locator('[data-test="drawer"] [data-act=message]').click()
+        assert serious() == [], f"message form at {width}"
+        board.keyboard.press("Escape")
+        board.keyboard.press("Escape")  # and the drawer
+        assert board.evaluate("document.documentElement.scrollWidth") <= width
