@@ -117,7 +117,7 @@
       if (show) { shown += 1; }
     });
     var count = root.querySelector("[data-test=shown]");
-    var words = fmt(_("%(shown)s of %(count)s agents"), {shown: P.number(shown), count: P.number(agents.size)}, true);
+    var words = fmt(P.ngettext("%(shown)s of %(count)s agent", "%(shown)s of %(count)s agents", agents.size), {shown: P.number(shown), count: P.number(agents.size)}, true);
     if (partial && total > agents.size) { words += " · " + fmt(_("showing %(n)s of %(m)s: the portal's limit"), {n: P.number(agents.size), m: P.number(total)}, true); }
     count.textContent = words;
     tiles(now);
@@ -281,7 +281,7 @@
     });
     tiles(now);
     if (fresh.length && live) {
-      live.textContent = fresh.length > 3 ? fmt(_("%(n)s agents newly need attention."), {n: fresh.length}, true) : fresh.join(". ");
+      live.textContent = fresh.length > 3 ? fmt(P.ngettext("%(n)s agent newly needs attention.", "%(n)s agents newly need attention.", fresh.length), {n: fresh.length}, true) : fresh.join(". ");
     }
   }
 
