@@ -43,7 +43,7 @@ test: install messages
 
 # The only target that rewrites the committed screenshots (make test leaves them alone).
 screenshots: install messages
-	$(PY) -m pytest -q tests/test_browser.py
+	$(PY) -m pytest -q tests/test_browser.py tests/test_board_browser.py tests/test_agent_browser.py
 	cp var/screenshots/*.png docs/screenshots/
 
 bench: install
