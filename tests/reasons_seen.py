@@ -1,8 +1,9 @@
 """A pytest plugin: every Reason is produced by at least one test, or it goes.
 
 While the suite runs, each reason the portal produces is recorded: every `ReasonError` built
-(`core.reasons`), every JSON error answered (`core.web.json_error`), and every log line that
-carries a `reason`. When the whole suite ran (no file or node selection, no `-k`/`-m`, nothing
+(`core.reasons`), every JSON error answered (`core.web.json_error`), every log line that
+carries a `reason`, every sign-in event saved with one (`accounts.SignInEvent`), and every
+refresh outcome that names one (`accounts.refresh.Outcome`). When the whole suite ran (no file or node selection, no `-k`/`-m`, nothing
 deselected, not stopped early), a reason nothing produced fails the run, listed by name.
 `tests/test_reasons.py` constructs every failure type with a placeholder reason: what it
 builds does not count.
@@ -82,8 +83,35 @@ def pytest_configure(config):
         ReasonError.__init__ = __init__
 
 
+def _record_event(sender, instance, **kwargs):
+    if getattr(instance, "reason", ""):
+        _record(instance.reason)
+
+
+def _wrap_init(cls):
+    """Record the `reason` of every instance of `cls` (a value type that carries one)."""
+    original = cls.__init__
+    if getattr(original, "_records_reasons", False):
+        return
+
+    @functools.wraps(original)
+    def __init__(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        if getattr(self, "reason", None):
+            _record(self.reason)
+
+    __init__._records_reasons = True
+    cls.__init__ = __init__
+
+
 def pytest_sessionstart(session):
+    from django.db.models.signals import post_save
+
+    from accounts.refresh import Outcome
+
     _wrap_json_error()
+    _wrap_init(Outcome)
+    post_save.connect(_record_event, sender="accounts.SignInEvent", weak=False)
     logging.getLogger().addHandler(_ReasonLogHandler())
 
 

@@ -749,3 +749,41 @@ def test_an_end_session_url_too_long_to_redirect_is_posted(browser, padding):
     assert action == browser.cxone.environment.end_session_endpoint
     assert set(fields) == {"id_token_hint", "post_logout_redirect_uri", "state"} and len(fields["id_token_hint"]) > padding
     assert not TokenSession.objects.exists() and browser.client.get("/account/").status_code == 302
+
+
+# --- the session a sign-in opens: the ways its tokens end ----------------------------------
+# (reasons no refresh test produced; they sit here until tests/test_refresh.py takes them)
+
+@pytest.mark.django_db
+def test_an_expired_session_without_a_refresh_token_ends(browser, caplog):
+    from .test_refresh import XHR, age
+
+    browser.sign_in()
+    TokenSession.objects.update(refresh_token="")
+    age(browser.client, -5)
+    with caplog.at_level(logging.INFO, logger="accounts.refresh"):
+        answer = browser.client.get("/api/session/", **XHR)
+    assert answer.status_code == 401 and answer.json()["reason"] == "no_refresh_token"
+    assert not TokenSession.objects.exists() and browser.cxone.sim.count("token", grant_type="refresh_token") == 0
+
+
+@pytest.mark.django_db
+def test_waiting_for_another_requests_refresh_is_bounded(browser, monkeypatch):
+    """An expired token whose lease another request holds (and never releases): this request
+    waits at most the lease's length, by the clock it is given, then the session ends."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    import accounts.refresh as refresh
+
+    from .test_refresh import XHR, age
+
+    browser.sign_in()
+    age(browser.client, -5)
+    TokenSession.objects.update(lease_until=timezone.now() + timedelta(minutes=5), lease_owner="another-request")
+    ticks = iter(range(0, 10_000, 7))  # each look at the clock: 7 s later; sleeping costs nothing
+    monkeypatch.setattr(refresh, "time", SimpleNamespace(monotonic=lambda: next(ticks), sleep=lambda seconds: None, time=time.time))
+    answer = browser.client.get("/api/session/", **XHR)
+    assert answer.status_code == 401
+    assert not TokenSession.objects.exists() and browser.cxone.sim.count("token", grant_type="refresh_token") == 0
