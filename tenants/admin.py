@@ -8,9 +8,8 @@ from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
 # accounts owns sessions; a tenant's or an environment's users are signed out from here too.
-from accounts.admin import sign_out_environments, sign_out_tenants
-
 from accounts import events
+from accounts.admin import sign_out_environments, sign_out_tenants
 
 from . import discovery
 from .forms import EnvironmentForm, TenantForm

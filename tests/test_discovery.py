@@ -255,3 +255,27 @@ def test_a_failure_is_stored_as_reason_and_detail_and_cleared_by_a_success(cxone
     # A code no longer in the vocabulary still reads as a discovery failure.
     Environment.objects.filter(pk=environment.pk).update(discovery_reason="retired_reason")
     assert Environment.objects.get(pk=environment.pk).discovery_failure.value == "discovery_failed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_drops_a_stored_link_that_is_not_http():
+    """A javascript: ui_endpoint stored before the rule existed is gone after `migrate`."""
+    from django.core.management import call_command
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("tenants", "0003_environment_key")])
+    old = executor.loader.project_state([("tenants", "0003_environment_key")]).apps
+    environment = old.get_model("tenants", "Environment").objects.create(
+        issuer="https://cxone.niceincontact.com", client_id="c", client_secret="s", key="global", discovery_error="An old sentence.")
+    old.get_model("tenants", "Tenant").objects.create(
+        environment_id=environment.pk, tenant_id=uuid.UUID(ACME), name="Acme", slug="acme",
+        cxone_configuration={"api_endpoint": "https://api-na1.niceincontact.com", "ui_endpoint": "javascript:alert(1)//",
+                             "auth_endpoint": "https://na1.nice-incontact.com"})
+    call_command("migrate", verbosity=0)  # every app: whatever unapplying 0004 took with it
+    from tenants.models import Tenant
+
+    tenant = Tenant.objects.get(slug="acme")
+    assert "ui_endpoint" not in tenant.cxone_configuration and tenant.cxone_configuration["auth_endpoint"]
+    stored = Environment.objects.get(key="global")
+    assert (stored.discovery_reason, stored.discovery_detail) == ("discovery_failed", "An old sentence.")

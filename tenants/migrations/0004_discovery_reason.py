@@ -1,4 +1,8 @@
-"""discovery_error (an English sentence) becomes discovery_reason + discovery_detail."""
+"""discovery_error (an English sentence) becomes discovery_reason + discovery_detail; a stored
+link (ui_endpoint, auth_endpoint) that is not an http(s) URL is dropped until the next discovery
+applies the full endpoint rule (a `javascript:` URL never reaches a page)."""
+from urllib.parse import urlsplit
+
 from django.db import migrations, models
 
 
@@ -8,6 +12,15 @@ def carry_over(apps, schema_editor):
         model = apps.get_model("tenants", name)
         for obj in model.objects.exclude(discovery_error=""):
             model.objects.filter(pk=obj.pk).update(discovery_reason="discovery_failed", discovery_detail=obj.discovery_error[:300])
+    tenant_model = apps.get_model("tenants", "Tenant")
+    for tenant in tenant_model.objects.exclude(cxone_configuration=None):
+        config = dict(tenant.cxone_configuration or {})
+        links = [k for k in ("ui_endpoint", "auth_endpoint") if k in config]
+        bad = [k for k in links if not isinstance(config[k], str) or urlsplit(config[k]).scheme not in ("https", "http")]
+        if bad:
+            for k in bad:
+                del config[k]
+            tenant_model.objects.filter(pk=tenant.pk).update(cxone_configuration=config)
 
 
 class Migration(migrations.Migration):
