@@ -1,6 +1,7 @@
-// The agent's day: current state (ticking), the window's completed contacts with the figures
-// the server computed from the same rows, and the supervisor's messages. Polls chain and pause
-// while the tab is hidden.
+// The agent's day: one read (/api/agent/day/) fills the tiles, the list, unavailable time by
+// reason, the timeline of states and the comparison with the team, all over the same window
+// the server chose; the current state ticks; the supervisor's messages. Polls chain and pause
+// while the tab is hidden. Every word goes through gettext; times through Portal.localTime.
 (function () {
   "use strict";
   var P = window.Portal;
@@ -10,54 +11,185 @@
   var notice = new P.Notice(root.querySelector("[data-test=notice]"));
   var seconds = parseInt(root.getAttribute("data-poll-seconds") || "5", 10);
   var since = null;
+  var percentFormat;
+  try { percentFormat = new Intl.NumberFormat(P.lang, {style: "percent", maximumFractionDigits: 1}); }
+  catch (e) { percentFormat = new Intl.NumberFormat(undefined, {style: "percent", maximumFractionDigits: 1}); }
 
-  function contacts() {
-    return P.request(root.getAttribute("data-contacts-url")).then(function (r) {
-      if (!r.ok) { notice.show(P.causeWords(r.body, r.status, false, 0), "stale"); return "backoff"; }
-      notice.show(r.body.stale ? P.causeWords(r.body, 503, true, r.age) : "", r.body.stale ? "stale" : "");
-      var tbody = root.querySelector("[data-test=contacts] tbody");
-      tbody.textContent = "";
-      if (!r.body.contacts.length) {
-        var row = el("tr"), cell = el("td", _("No completed contacts in the last 24 hours.")); cell.colSpan = 4;
-        row.appendChild(cell); tbody.appendChild(row);
+  function $(selector) { return root.querySelector(selector); }
+  function percent(n) { return n === null || n === undefined || isNaN(n) ? "—" : percentFormat.format(n / 100); }
+  function when(iso) { return P.localTime(iso, {weekday: "short"}); }
+  function emptyRow(tbody, columns, words) {
+    var row = el("tr"), cell = el("td", words);
+    cell.colSpan = columns;
+    row.appendChild(cell);
+    tbody.appendChild(row);
+  }
+  function note(name, words) {
+    var node = $("[data-test=" + name + "-note]");
+    node.textContent = words || "";
+    node.hidden = !words;
+  }
+  function reasonWords(entry) {
+    return entry.reason || _("No reason given");
+  }
+
+  function contacts(body) {
+    var tbody = $("[data-test=contacts] tbody");
+    tbody.textContent = "";
+    if (!body.contacts.length) { emptyRow(tbody, 4, _("No completed contacts in the last 24 hours.")); }
+    body.contacts.forEach(function (c) {
+      var row = el("tr");
+      row.appendChild(el("td", when(c.startDate)));
+      row.appendChild(el("td", c.skillName || "—"));
+      row.appendChild(el("td", c.mediaType || "—"));
+      row.appendChild(el("td", P.duration(c.handleSeconds), "num"));
+      tbody.appendChild(row);
+    });
+    var s = body.summary;
+    $("[data-test=today-count]").textContent = P.number(s.count);
+    $("[data-test=aht]").textContent = P.duration(s.handleSecondsAverage);
+    $("[data-test=total-handle]").textContent = P.duration(s.handleSecondsTotal);
+  }
+
+  function reasons(body) {
+    var tbody = $("[data-test=reasons] tbody");
+    tbody.textContent = "";
+    if (body.unavailableByReason === null) {
+      note("reasons", (body.historyReason && body.historyReason.message) || _("CXone did not give your state history."));
+      $("[data-test=reasons-total]").textContent = "—";
+      return;
+    }
+    note("reasons", "");
+    var total = 0;
+    if (!body.unavailableByReason.length) { emptyRow(tbody, 2, _("No unavailable time in the last 24 hours.")); }
+    body.unavailableByReason.forEach(function (entry) {
+      total += entry.seconds;
+      var row = el("tr"), name = el("th", reasonWords(entry));
+      name.scope = "row";
+      if (entry.acw) { name.appendChild(el("span", _("After-contact work: part of handle time"), "reason-kind")); }
+      row.appendChild(name);
+      row.appendChild(el("td", P.duration(entry.seconds), "num"));
+      tbody.appendChild(row);
+    });
+    $("[data-test=reasons-total]").textContent = P.duration(total);
+  }
+
+  function timeline(body) {
+    var bar = $("[data-test=timeline-bar]"), tbody = $("[data-test=timeline] tbody");
+    var start = Date.parse(body.window.start), end = Date.parse(body.window.end), span = Math.max(1, end - start);
+    bar.textContent = "";
+    tbody.textContent = "";
+    $("[data-test=timeline-from]").textContent = when(body.window.start);
+    $("[data-test=timeline-to]").textContent = when(body.window.end);
+    if (body.timeline === null) {
+      note("timeline", (body.historyReason && body.historyReason.message) || _("CXone did not give your state history."));
+      emptyRow(tbody, 3, _("No states to show."));
+      return;
+    }
+    note("timeline", body.historyPartial ? _("CXone sent more states than the page shows: the oldest are left out.") : "");
+    if (!body.timeline.length) { emptyRow(tbody, 3, _("No state changes in the last 24 hours.")); }
+    var fragment = document.createDocumentFragment();
+    body.timeline.forEach(function (row) {
+      if (!row.seconds) { return; }
+      var group = P.stateGroup({state: row.state, isACW: row.acw});
+      var seg = el("div", null, "seg group-" + group);
+      seg.style.insetInlineStart = ((Date.parse(row.start) - start) / span * 100) + "%";
+      seg.style.inlineSize = (row.seconds * 1000 / span * 100) + "%";
+      fragment.appendChild(seg);
+    });
+    bar.appendChild(fragment);
+    var rows = document.createDocumentFragment();
+    body.timeline.slice().reverse().forEach(function (row) {
+      var group = P.stateGroup({state: row.state, isACW: row.acw});
+      var tr = el("tr");
+      tr.appendChild(el("td", when(row.start)));
+      var words = row.acw ? P.GROUPS.acw + (row.reason ? " — " + row.reason : "") : P.stateWords(row.state, row.reason);
+      var cell = el("td", words, "group-cell");
+      cell.setAttribute("data-icon", P.ICONS[group] || "");
+      tr.appendChild(cell);
+      tr.appendChild(el("td", P.duration(row.seconds), "num"));
+      rows.appendChild(tr);
+    });
+    tbody.appendChild(rows);
+  }
+
+  function performance(body) {
+    var p = body.performance;
+    function put(name, text) { $("[data-figure=" + name + "]").textContent = text; }
+    $("[data-test=performance]").hidden = p === null;
+    if (p === null) {
+      note("performance", _("CXone does not let your role read performance figures, so this comparison is not shown.") +
+        (body.performanceReason && body.performanceReason.message ? " (" + body.performanceReason.message + ")" : ""));
+      return;
+    }
+    note("performance", p.team === null ? _("CXone does not give your team's figures to your role: only yours are shown.") : "");
+    $("[data-test=team-heading]").textContent = p.teamName ? fmt(_("Your team (%(team)s)"), {team: p.teamName}, true) : _("Your team");
+    ["agent", "team"].forEach(function (side) {
+      var f = p[side] || {};
+      put(side + "-handled", P.number(f.handled));
+      put(side + "-aht", P.duration(f.averageHandleSeconds));
+      put(side + "-occupancy", percent(f.occupancy));
+    });
+  }
+
+  // A first read that finds the portal busy with CXone (or the data not there yet) tries again
+  // in a moment rather than backing off for a minute.
+  var FIRST_LOAD_RETRY = {api_busy: true, api_not_loaded: true};
+  function retrySoon(r, loaded, poller) {
+    if (loaded || !r.body || !FIRST_LOAD_RETRY[r.body.reason]) { return false; }
+    setTimeout(function () { poller().now(); }, 2000);
+    return true;
+  }
+  var dayLoaded = false, messagesLoaded = false, stateLoaded = false, dayPoller, messagesPoller, statePoller;
+
+  function day() {
+    return P.request(root.getAttribute("data-day-url")).then(function (r) {
+      if (!r.ok) {
+        notice.show(P.causeWords(r.body, r.status, dayLoaded, r.age), "stale");
+        return retrySoon(r, dayLoaded, function () { return dayPoller; }) ? "ok" : "backoff";
       }
-      r.body.contacts.forEach(function (c) {
-        var row = el("tr");
-        row.appendChild(el("td", P.localTime(c.startDate, {weekday: "short"})));
-        row.appendChild(el("td", c.skillName || "—"));
-        row.appendChild(el("td", c.mediaType || "—"));
-        row.appendChild(el("td", P.duration(c.handleSeconds), "num"));
-        tbody.appendChild(row);
-      });
-      var s = r.body.summary;
-      root.querySelector("[data-test=today-count]").textContent = P.number(s.count);
-      root.querySelector("[data-test=aht]").textContent = P.duration(s.handleSecondsAverage);
-      root.querySelector("[data-test=total-handle]").textContent = P.duration(s.handleSecondsTotal);
-      root.querySelector("[data-test=as-of]").textContent = fmt(_("updated %(n)s s ago"), {n: P.number(r.age || 0)}, true);
+      dayLoaded = true;
+      var body = r.body;
+      notice.show(body.stale ? P.causeWords(body, 503, true, r.age) : "", body.stale ? "stale" : "");
+      $("[data-test=window-times]").textContent = fmt(_("From %(start)s to %(end)s."),
+        {start: when(body.window.start), end: when(body.window.end)}, true);
+      contacts(body);
+      reasons(body);
+      timeline(body);
+      performance(body);
+      $("[data-test=as-of]").textContent = fmt(_("updated %(n)s s ago"), {n: P.number(r.age || 0)}, true);
       return P.outcomeOf(r);
     });
   }
   function state() {
     return P.request(root.getAttribute("data-state-url")).then(function (r) {
-      if (!r.ok) { return "backoff"; }
+      if (!r.ok) { return retrySoon(r, stateLoaded, function () { return statePoller; }) ? "ok" : "backoff"; }
+      stateLoaded = true;
       var s = r.body.state || {};
-      root.querySelector("[data-test=my-state]").textContent = P.stateWords(s.state, s.stateReason);
+      $("[data-test=my-state]").textContent = P.stateWords(s.state, s.stateReason);
       since = Date.parse(s.stateSince);
       tick();
       return P.outcomeOf(r);
     });
   }
   function messages() {
-    var list = root.querySelector("[data-test=messages]");
+    var list = $("[data-test=messages]");
     if (!list) { return Promise.resolve("ok"); }
     return P.request(root.getAttribute("data-messages-url")).then(function (r) {
-      if (!r.ok) { return "backoff"; }
+      if (!r.ok) {
+        if (!messagesLoaded) {
+          list.textContent = "";
+          list.appendChild(el("li", P.causeWords(r.body, r.status, false, 0) || _("Your messages cannot be read right now.")));
+        }
+        return retrySoon(r, messagesLoaded, function () { return messagesPoller; }) ? "ok" : "backoff";
+      }
+      messagesLoaded = true;
       list.textContent = "";
       if (!r.body.messages.length) { list.appendChild(el("li", _("No messages from your supervisor."))); }
       r.body.messages.forEach(function (m) {
         var item = el("li");
         item.appendChild(el("strong", m.subject));
-        item.appendChild(el("span", " · " + P.localTime(m.startDate, {weekday: "short"}), "muted"));
+        item.appendChild(el("span", " · " + when(m.startDate), "muted"));
         item.appendChild(el("p", m.message));
         list.appendChild(item);
       });
@@ -65,11 +197,18 @@
     });
   }
   function tick() {
-    var node = root.querySelector("[data-test=my-state-since]");
+    var node = $("[data-test=my-state-since]");
     node.textContent = since && !isNaN(since) ? fmt(_("for %(time)s"), {time: P.duration((Date.now() - since) / 1000)}, true) : "";
   }
-  new P.Poller(contacts, Math.max(seconds, 30)).now();
-  new P.Poller(state, seconds).now();
-  new P.Poller(messages, 30).now();
+  dayPoller = new P.Poller(day, Math.max(seconds, 30));
+  messagesPoller = new P.Poller(messages, 30);
+  statePoller = new P.Poller(state, seconds);
+  // The two quick reads first, then the day's (the longest): the server lets only a few
+  // requests per organization wait on CXone at once, and the first screen needs all three.
+  Promise.all([state(), messages()]).catch(function () { return null; }).then(function () {
+    dayPoller.now();
+    statePoller.schedule(statePoller.interval);
+    messagesPoller.schedule(messagesPoller.interval);
+  });
   setInterval(function () { if (!document.hidden) { tick(); } }, 1000);
 })();
