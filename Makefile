@@ -50,6 +50,7 @@ bench: install
 	$(PY) bench/signin_latency.py
 	$(PY) bench/dashboard_rps.py
 	$(PY) bench/board.py
+	$(PY) bench/board_scale.py
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -57,10 +57,11 @@ def sign_in(username):
 def naive_poll(base, token):
     """What a first attempt does: every page, one after another, every time."""
     client = CXoneClient(base, token, requests.Session(), timeout=10, page_size=100, parallel=1)
-    url, rows, page = client.url("agents/states"), [], client.call(client.url("agents/states"), {"top": 100}, path="agents/states")
+    url, rows = client.url("agents/states"), []
+    page = client.call(url, {"top": 100}, path="agents/states")
     while isinstance(page, dict):
         rows += page.get("agentStates", [])
-        next_url = client._next_url(page, url)
+        next_url = client._next_url(page, url, "agents/states")
         page = client.call(next_url, path="agents/states") if next_url else None
     return rows
 
@@ -145,7 +146,7 @@ def main():
 
     print(f"Team board, {args.supervisors} supervisors x {args.tabs} tabs polling every {POLL_EVERY:g} s for {args.seconds:g} s, "
           f"{args.latency_ms:g} ms per CXone call, {len(naive_rows)} agents")
-    print(f"cold first load: portal {cold_ms:.0f} ms, {cold_calls} calls (first page, then the rest in parallel: 2 round trips); "
+    print(f"cold first load: portal {cold_ms:.0f} ms, {cold_calls} calls (states and the agent directory side by side, later pages in parallel); "
           f"naive {naive_ms:.0f} ms, {naive_calls} calls one after another ({naive_calls} round trips)")
     print(f"{'variant':50} {'CXone calls/sup/min':>20} {'KB read/sup/min':>16} {'polls':>7} {'cached poll ms':>15}")
     for r in (portal, naive):
