@@ -103,6 +103,9 @@ def test_the_day_answers_one_window_with_its_rows_figures_states_and_the_team(ag
     # The list the page used to read agrees too.
     contacts = agent.client.get("/api/agent/contacts/", **XHR).json()
     assert contacts["summary"] == body["summary"] and contacts["window"]["end"] == body["window"]["end"]
+    # Unchanged since the browser's version: 304, nothing sent.
+    response = agent.client.get("/api/agent/day/", **XHR, HTTP_IF_NONE_MATCH=f'"v{body["version"]}"')
+    assert response.status_code == 304 and response.content == b""
 
 
 @pytest.mark.django_db
@@ -234,15 +237,17 @@ def test_cxones_history_rows_are_bounded_and_clipped_to_the_window():
         {"startDate": "1970-01-01T00:00:00Z", "agentStateName": "Available", "duration": 5000},  # before the window: out
         {"startDate": "not a date", "agentStateName": "Available", "duration": 5},
         {"startDate": "1970-01-01T23:50:00Z", "agentStateName": "Unavailable", "outStateDescription": ["?"], "duration": 10**9},
-        {"startDate": "1970-01-01T12:00:00Z", "agentStateName": {"x": 1}, "duration": -50, "isACW": "yes"},
+        {"startDate": "1970-01-01T12:00:00Z", "agentStateName": {"x": 1}, "duration": 0, "isACW": "yes"},
+        {"startDate": "1970-01-01T12:00:00Z", "agentStateName": "Available", "duration": -50},  # lasts until the next one
     ]
     marks = [m for m in map(agent_day.history_mark, rows) if m]
-    assert len(marks) == 4
+    assert len(marks) == 5
     timeline = agent_day.timeline(marks, start, end)
-    assert [r["start"] for r in timeline] == ["1970-01-01T00:10:00Z", "1970-01-01T12:00:00Z", "1970-01-01T23:50:00Z"]
+    assert [r["start"] for r in timeline] == ["1970-01-01T00:10:00Z", "1970-01-01T12:00:00Z", "1970-01-01T12:00:00Z", "1970-01-01T23:50:00Z"]
     assert timeline[0]["reason"] == "Break" + "x" * 94 and timeline[0]["seconds"] == 600
     assert timeline[1] == {"state": "", "reason": "", "acw": False, "start": "1970-01-01T12:00:00Z", "seconds": 0}
-    assert timeline[2]["seconds"] == end - agent_day._epoch("1970-01-01T23:50:00Z")  # clipped to the window's end
+    assert timeline[2]["state"] == "Available" and timeline[2]["seconds"] == 11 * 3600 + 50 * 60
+    assert timeline[3]["seconds"] == end - agent_day._epoch("1970-01-01T23:50:00Z")  # clipped to the window's end
     assert agent_day.unavailable_by_reason(timeline) == [
         {"reason": "", "seconds": 900, "acw": False}, {"reason": "Break" + "x" * 94, "seconds": 600, "acw": False}]
     assert agent_day.figures({"totalHandled": True, "totalAvgHandleTime": "PT4M", "occupancy": 250}) == {

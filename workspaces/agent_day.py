@@ -82,15 +82,23 @@ def history_mark(row):
     start = _epoch(text(row.get("startDate"), 40))
     if start is None:
         return None
-    duration = seconds(row.get("duration"))
-    return (start, duration if duration is not None else 0.0, text(row.get("agentStateName"), 40),
+    return (start, seconds(row.get("duration")), text(row.get("agentStateName"), 40),
             text(row.get("outStateDescription"), 100), row.get("isACW") is True, text(row.get("teamId"), 32))
 
 
+def _order(mark):
+    """By start; at one instant, the zero-length state (a login) first."""
+    return mark[0], math.inf if mark[1] is None else mark[1], mark[2], mark[3]
+
+
 def timeline(marks, start, end):
-    """The states that started in [start, end), oldest first, each clipped to the window's end."""
+    """The states that started in [start, end), oldest first, each clipped to the window's end.
+    A state CXone gives no duration lasts until the next one starts (the last: until the end)."""
+    marks = sorted((m for m in marks if start <= m[0] < end), key=_order)
     rows = []
-    for begin, duration, state, reason, acw, _team in sorted(m for m in marks if start <= m[0] < end):
+    for i, (begin, duration, state, reason, acw, _team) in enumerate(marks):
+        if duration is None:
+            duration = (marks[i + 1][0] if i + 1 < len(marks) else end) - begin
         rows.append({"state": state, "reason": reason, "acw": acw, "start": iso(begin),
                      "seconds": round(max(0.0, min(begin + duration, end) - begin))})
     return rows
@@ -124,7 +132,7 @@ def read_history(client, agent_id, previous, start, end, started):
     listing = client.get_all("agents/{agentId}/state-history", "agentStateHistory",
                              {"startDate": iso(since), "endDate": iso(end)}, agentId=agent_id)
     fresh = [m for m in (history_mark(r) for r in listing.rows) if m is not None and since <= m[0] < end]
-    marks = sorted(set(kept) | set(fresh))[-MAX_STATES:]
+    marks = sorted(set(kept) | set(fresh), key=_order)[-MAX_STATES:]
     return marks, started if full else full_at, bool(listing.partial) or len(kept) + len(fresh) > MAX_STATES
 
 
@@ -186,7 +194,7 @@ def read_performance(client, agent_id, team_id, start, end):
 
 # --- the day -------------------------------------------------------------------------------------
 
-def read_day(ws, agent_id, *, interval=None):
+def read_day(ws, agent_id, *, interval=None, if_none_match=None):
     """The agent's day through the workspace's single-flight cache (a `Served`)."""
 
     def fetch(previous, started):
@@ -213,7 +221,7 @@ def read_day(ws, agent_id, *, interval=None):
         }
         return {"payload": payload, "marks": marks if history_reason is None else None, "full_at": full_at, "team_id": team_id}, payload
 
-    return ws.serve(f"day:{agent_id}", interval or ws.limits.contacts_poll_seconds, fetch)
+    return ws.serve(f"day:{agent_id}", interval or ws.limits.contacts_poll_seconds, fetch, if_none_match=if_none_match)
 
 
 
@@ -227,4 +235,4 @@ def day(request):
     agent_id = request.user.cxone_identity.agent_id
     if not agent_id:
         return json_error(Reason.API_NOT_FOUND)
-    return answer(request, read_day(workspace(request), agent_id))
+    return answer(request, read_day(workspace(request), agent_id, if_none_match=request.headers.get("if-none-match")))
