@@ -115,7 +115,7 @@ class PortalUserAdmin(UserAdmin):
 class SignInEventAdmin(admin.ModelAdmin):
     """Every sign-in, failure, sign-out, failed refresh and ended session; read-only."""
 
-    list_display = ["at", "kind", "who", "tenant", "reason", "detail", "request_id"]
+    list_display = ["at", "kind", "who", "tenant", "reason", "count", "detail", "request_id"]
     list_filter = ["kind", "tenant", "reason"]
     search_fields = ["who", "request_id", "reason"]
     date_hierarchy = "at"

@@ -17,6 +17,7 @@ from tenants.models import Tenant
 
 from . import adapters
 from .models import CXoneIdentity, PortalRole
+from .oidc import claims as claims_rules
 from .oidc import tokens
 from .oidc.errors import InvalidIdToken, InvalidRequest
 
@@ -32,7 +33,7 @@ def cxone_role(id_claims, access_token):
     for claims in (id_claims, tokens.unverified_claims(access_token)):
         role = claims.get("role")
         if isinstance(role, dict) and isinstance(role.get("legacyId"), str) and role["legacyId"]:
-            return role["legacyId"][:150]
+            return claims_rules.clean_role(role["legacyId"])
     return ""
 
 

@@ -28,7 +28,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCLogoutView
 
-from core import crypto, ratelimit
+from core import crypto, i18n, ratelimit
 from core.reasons import Reason
 from core.web import PRINTABLE_ASCII, json_error, loggable, public_reason, safe_next, wants_json
 from tenants import discovery
@@ -36,7 +36,7 @@ from tenants.models import Environment, Tenant
 
 from . import events, tokenstore
 from .flows import FlowJar
-from .logout import EndSessionByPost, logout_state_signer  # noqa: F401  (accounts/views.py checks the state)
+from .logout import EndSessionByPost
 from .oidc.authorize import build_authorization_request
 from .oidc.errors import InvalidRequest, ProviderError, SignInError, UpstreamError
 
@@ -178,7 +178,8 @@ class CXoneAuthenticateView(View):
     def optional_parameters(self, request, environment, tenant):
         """CXone's tenantId (branding) and the optional OpenID parameters, sanitised, as
         keyword arguments of `build_authorization_request`."""
-        params = {"tenant_id": str(tenant.tenant_id) if tenant else None}
+        # CXone's login page in the portal's language (the browser's, or the one the user chose).
+        params = {"tenant_id": str(tenant.tenant_id) if tenant else None, "ui_locales": i18n.ui_locales()}
         login_hint = request.GET.get("login_hint", "").strip()
         if login_hint and len(login_hint) <= 254 and PRINTABLE_ASCII.match(login_hint):
             params["login_hint"] = login_hint

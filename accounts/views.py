@@ -28,7 +28,8 @@ from tenants.models import Environment, Tenant
 from . import tokenstore
 from .decorators import signin_required
 from .models import PortalRole
-from .oidc_views import LAST_ORG_COOKIE, logout_state_signer
+from .logout import logout_state_signer
+from .oidc_views import LAST_ORG_COOKIE
 
 logger = logging.getLogger("accounts.signin")
 

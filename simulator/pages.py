@@ -121,6 +121,13 @@ def signed_out(sim):
     return _shell(sim, "Signed out", "<h2>You are signed out of CXone</h2><p class=\"lead\">You can close this window.</p>")
 
 
+def cxone_ui(sim, area):
+    """Where CXone's own applications (agent, supervisor, monitor, coach, barge) would open."""
+    return _shell(sim, "CXone", f"<h2>CXone ({escape(area)})</h2><p class=\"lead\">CXone's own applications open here in a "
+                  "real tenant: the agent application, and the supervisor's monitor, coach and barge, which need a phone "
+                  "leg. The simulator stops at this page.</p>")
+
+
 def index(sim):
     rows = "".join(
         f"<li><strong>{escape(t.name)}</strong> &middot; tenantId <code>{escape(t.tenant_id)}</code></li>"

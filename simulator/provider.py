@@ -70,8 +70,8 @@ class SimTenant:
         return None
 
     def cxone_configuration(self, issuer):
-        """Like CXone's, except api_endpoint: the simulator serves the APIs on its own origin,
-        under the issuer, where the portal's rule for discovered endpoints allows them."""
+        """Like CXone's, except the endpoints: the simulator serves the APIs and a stand-in for
+        CXone's own applications on its own origin, under the issuer."""
         return {
             "private": self.private,
             "area": self.area,
@@ -79,8 +79,10 @@ class SimTenant:
             "domain": self.domain,
             "acdDomain": "nice-incontact.com",
             "uhDomain": "nice-incontact.com",
-            "ui_endpoint": f"https://{self.area}.nice-incontact.com",
-            "auth_endpoint": f"https://{self.area}.nice-incontact.com",
+            # CXone's are https://{area}.nice-incontact.com; the simulator's live on its own origin,
+            # where the portal's rule for discovered endpoints allows them (the demo's "Open CXone").
+            "ui_endpoint": f"{issuer}/ui-{self.area}",
+            "auth_endpoint": issuer,
             "api_endpoint": f"{issuer}/api-{self.area}",
             "tenantId": self.tenant_id,
         }
@@ -223,6 +225,8 @@ class CXoneSimulator:
             except ValueError:
                 length = 0
             raw = environ["wsgi.input"].read(min(max(length, 0), 1 << 20))
+        if endpoint is None and path.startswith("/ui-") and method == "GET":
+            return self._respond(start_response, 200, pages.cxone_ui(self, path[4:20]), "text/html; charset=utf-8")
         if endpoint is None and path.startswith("/api-"):
             # CXone's APIs take their parameters in the query string and JSON bodies (agents/messages).
             call = {"endpoint": "api", "method": method, "time": time.time()}

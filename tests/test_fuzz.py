@@ -12,7 +12,7 @@ from django.test import Client
 
 from accounts.models import CXoneIdentity, TokenSession
 
-from .conftest import query_of
+from .conftest import Browser, query_of
 
 REQUESTS = int(os.environ.get("FUZZ_ITERATIONS", "2000"))
 JUNK = [
@@ -220,3 +220,15 @@ def test_hostile_provider_answers_never_500_or_hang(cxone, settings):
     assert slowest < 3 * settings.CXONE_HTTP_TIMEOUT + 1, slowest
     print(f"\nhostile OP: {len(hostile_answers())} answers x {len(HOSTILE_ENDPOINTS)} endpoints, "
           f"statuses {dict(sorted(statuses.items()))}, slowest {slowest:.2f} s")
+
+
+def test_hostile_claims_never_500(cxone):
+    """Claims that are not text (lone surrogates, NUL, controls, overlong) in the id_token:
+    `id_token_invalid`, never a 500, on SQLite and PostgreSQL (issue 18's finding 6)."""
+    from .test_hardening_2 import HOSTILE_CLAIMS
+
+    for hostile in HOSTILE_CLAIMS:
+        cxone.sim.id_token_hook = lambda claims, headers, key, hostile=hostile: claims.update(hostile)
+        response = Browser(Client(raise_request_exception=False), cxone).sign_in()
+        assert response.status_code == 400 and b'data-test="reason">id_token_invalid<' in response.content, ascii(hostile)[:80]
+    cxone.sim.id_token_hook = None

@@ -126,10 +126,7 @@ def test_reasons_words_and_advice_are_translated(code, english_words):
 TEMPLATES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "templates").rglob("*.html"))
 # Templates whose owners are marking their strings this session (remove a line once its
 # template passes; the test then keeps it passing).
-PENDING = {
-    "templates/accounts/logout_post.html": "owned by the sign-out engineer",
-    "templates/admin/tenants/environment/change_form.html": "owned by the tenants engineer",
-}
+PENDING = {}  # templates not yet marked for translation (none)
 # Names, not words: they read the same in every language.
 NOT_WORDS = re.compile(r"\b(?:NICE|CXone|Portal|UTC|tenantId|API|ID)\b")
 READ_ATTRIBUTES = re.compile(r'\b(?:title|alt|aria-label|placeholder|aria-description)="([^"]*)"')

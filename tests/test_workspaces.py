@@ -212,14 +212,22 @@ def test_no_data_and_an_outage_is_a_readable_503_not_a_500(supervisor):
 
 @pytest.mark.django_db
 def test_cxones_403_says_the_role_does_not_allow_it_and_drops_the_board(supervisor, later):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import CXoneIdentity
+
+    CXoneIdentity.objects.update(role_checked_at=timezone.now() - timedelta(hours=1))  # not re-checked lately
     assert board(supervisor.client).status_code == 200
     supervisor.cxone.sim.api.faults["*"] = 403
     later(6)
     response = board(supervisor.client)
     assert response.status_code == 403 and "CXone role" in response.json()["message"]
     assert board(supervisor.client).status_code == 403  # not the cached board
-    identity = TokenSession.objects.get(user__cxone_identity__login_name=SUPERVISOR).user.cxone_identity
-    assert identity.role_recheck is True  # the portal re-reads the role from CXone at the next request
+    identity = CXoneIdentity.objects.get(login_name=SUPERVISOR)
+    # The next request re-read the role from CXone (the simulator still says Manager).
+    assert identity.role_checked_at > timezone.now() - timedelta(minutes=1) and identity.role_recheck is False
 
 
 @pytest.mark.django_db
@@ -276,3 +284,42 @@ def test_a_moved_api_host_heals_itself_through_discovery(supervisor, later):
     assert tenant.cxone_configuration["api_endpoint"] == good  # discovery ran again
     later(90)  # past the back-off
     assert board(supervisor.client).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_first_load_while_another_request_fetches_says_not_loaded_yet(supervisor, settings):
+    from django.core.cache import cache
+
+    from workspaces.adapter import Workspace
+
+    settings.CXONE_FIRST_LOAD_WAIT = 0
+    identity = TokenSession.objects.get(user__cxone_identity__login_name=SUPERVISOR).user.cxone_identity
+    lease = Workspace(identity.tenant, identity.cxone_user_id, None)._key("agents", "lease")
+    cache.set(lease, "another request", 30)  # a fetch in flight elsewhere
+    response = board(supervisor.client)
+    assert response.status_code == 503 and response.json()["reason"] == "api_not_loaded"
+    assert api_calls(supervisor.cxone.sim, "agents/states") == 0
+
+
+@pytest.mark.django_db
+def test_when_this_process_waits_on_the_tenant_enough_the_rest_answer_at_once(supervisor, settings):
+    from workspaces import adapter
+
+    tenant = supervisor.cxone.tenant("acme")
+    slot = adapter._tenant_slot(tenant.pk, settings.CXONE_TENANT_CONCURRENCY)
+    taken = [slot.acquire(blocking=False) for _ in range(settings.CXONE_TENANT_CONCURRENCY)]
+    try:
+        response = board(supervisor.client)
+        assert response.status_code == 503 and response.json()["reason"] == "api_busy"
+    finally:
+        for took in taken:
+            if took:
+                slot.release()
+    assert board(supervisor.client).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_request_cxone_calls_bad_is_a_reason(supervisor):
+    supervisor.cxone.sim.api.faults["skills/activity"] = (400, {"error": "Bad request"})
+    response = supervisor.client.get("/api/supervisor/skills/", **XHR)
+    assert response.status_code == 502 and response.json()["reason"] == "api_bad_request"

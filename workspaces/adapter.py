@@ -200,9 +200,10 @@ class Workspace:
 
     # --- the single-flight machinery -----------------------------------------------------------------
 
-    def serve(self, name, interval, fetch, *, if_none_match=None):
+    def serve(self, name, interval, fetch, *, if_none_match=None, with_body=True):
         """The resource `name`: fetched by `fetch(previous_state) -> (state, payload)` when older
-        than `interval`, by the one request holding the lease; from the cache otherwise."""
+        than `interval`, by the one request holding the lease; from the cache otherwise.
+        `with_body=False` answers the version and age only (a caller that may send less)."""
         meta = self.cache.get(self._key(name, "meta"))
         now = self.clock()
         if meta is None or now >= meta["started"] + interval:
@@ -214,6 +215,12 @@ class Workspace:
         age = max(0.0, self.clock() - meta["as_of"])
         if if_none_match and if_none_match == f'"v{meta["version"]}"':
             return Served(version=meta["version"], age=age, not_modified=True)
+        if not with_body:
+            return Served(version=meta["version"], age=age)
+        return self.body(name, age)
+
+    def body(self, name, age=None):
+        """The stored bytes of `name` (plain and gzip)."""
         body = self.cache.get(self._key(name, "body"))
         if body is None:
             return Served(error=Reason.API_NOT_LOADED)
@@ -361,8 +368,8 @@ class Workspace:
 
     # --- the board ------------------------------------------------------------------------------------
 
-    def board(self, *, if_none_match=None):
-        return self.serve("agents", self.limits.poll_seconds, self._fetch_board, if_none_match=if_none_match)
+    def board(self, *, if_none_match=None, with_body=True):
+        return self.serve("agents", self.limits.poll_seconds, self._fetch_board, if_none_match=if_none_match, with_body=with_body)
 
     def board_since(self, since):
         """Only what changed since `since` (a version this board served), pre-encoded for the

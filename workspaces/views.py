@@ -167,15 +167,15 @@ def supervisor_agents(request):
     since (the whole board when that version is unknown or too old)."""
     ws = workspace(request)
     since = request.GET.get("since", "")
-    served = ws.board(if_none_match=request.headers.get("if-none-match"))
-    if since.isascii() and since.isdigit() and len(since) < 20 and served.error is None and not served.not_modified:
-        if int(since) == served.version:
+    since = int(since) if since.isascii() and since.isdigit() and len(since) < 20 else None
+    served = ws.board(if_none_match=request.headers.get("if-none-match"), with_body=since is None)
+    if since is not None and served.error is None and not served.not_modified:
+        if since == served.version:
             served = Served(version=served.version, age=served.age, not_modified=True)
-        else:
-            delta = ws.board_since(int(since))
-            if delta is not None:
-                delta.age = served.age
-                served = delta
+        else:  # only the changed rows; the whole board (read only now) when that version is unknown
+            delta = ws.board_since(since) or ws.body("agents")
+            delta.age = served.age
+            served = delta
     return answer(request, served)
 
 

@@ -191,7 +191,7 @@
     return P.request(url, {headers: headers}).then(function (r) {
       lastAge = r.age || 0; ageAt = Date.now();
       if (r.status === 304) { updated(); status(null, r.status); return P.outcomeOf(r); }
-      if (!r.ok) { status(r.body, r.status); return "backoff"; }
+      if (!r.ok) { status(r.body, r.status); return P.outcomeOf(r) === "soon" ? "soon" : "backoff"; }
       apply(r.body);
       updated();
       status(r.body, r.status);

@@ -158,7 +158,9 @@
     this.busy = true;
     Promise.resolve().then(this.run).then(function (outcome) {
       self.busy = false;
-      if (outcome === "backoff") { self.delay = Math.min(60000, self.delay * 2); } else { self.delay = self.interval; }
+      if (outcome === "backoff") { self.delay = Math.min(60000, self.delay * 2); }
+      else if (outcome === "soon") { self.delay = Math.min(self.interval, 1000); }  // another request is loading it now
+      else { self.delay = self.interval; }
       self.schedule(self.delay);
     }, function () {
       self.busy = false;
@@ -167,6 +169,7 @@
     });
   };
   function outcomeOf(result) {
+    if (result.body && result.body.reason === "api_not_loaded") { return "soon"; }
     return result.status === 429 || result.status === 503 || result.status === 0 || (result.body && result.body.stale) ? "backoff" : "ok";
   }
 
