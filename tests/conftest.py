@@ -127,3 +127,39 @@ def pytest_report_header(config):
         f"cache: {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}, "
         f"REQUIRE_SERVICES={os.environ.get('REQUIRE_SERVICES', '0')}"
     )
+
+
+# --- real Chromium against `make run`'s demo ------------------------------------------------------
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium through playwright, per module: its event loop must not outlive the
+    browser tests (Django refuses database calls while one runs)."""
+    import shutil
+
+    from . import procs
+
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        procs.missing(f"Chromium not found at {CHROMIUM}: install Debian's `chromium` package to run the browser tests")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        procs.missing("playwright is not installed (pip install -r requirements.txt)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """`make run` in a box, one for every browser test of the run."""
+    from . import procs
+
+    server = procs.DemoServer(tmp_path_factory.mktemp("demo"))
+    yield server
+    server.stop()

@@ -6,7 +6,7 @@ Adding a page is one line in PAGES: (name, path, who is signed in: None, "agent"
 """
 import pytest
 
-from .test_browser import chromium, demo, sign_in  # noqa: F401  (the shared Chromium and demo server)
+from .test_browser import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ BLOCKING = ("serious", "critical")
 
 
 @pytest.fixture(scope="module")
-def signed_in(chromium, demo):  # noqa: F811
+def signed_in(chromium, demo):
     """Storage states (cookies) per person, each signed in once for the module, on demand."""
     states = {}
 
@@ -58,7 +58,7 @@ def axe():
     return Axe()
 
 
-def open_page(chromium, demo, path, width, state=None):  # noqa: F811
+def open_page(chromium, demo, path, width, state=None):
     context = chromium.new_context(viewport={"width": width, "height": 900}, storage_state=state)
     page = context.new_page()
     page.set_default_timeout(15000)
@@ -78,7 +78,7 @@ def blocking_violations(axe, page):
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
 @pytest.mark.parametrize("name,path,who", PAGES, ids=[p[0] for p in PAGES])
-def test_no_serious_violation_and_no_sideways_scroll(chromium, demo, signed_in, axe, name, path, who, width):  # noqa: F811
+def test_no_serious_violation_and_no_sideways_scroll(chromium, demo, signed_in, axe, name, path, who, width):
     context, page = open_page(chromium, demo, path, width, signed_in(who))
     try:
         assert not page.url.startswith(demo.url + "/login/?next="), f"{name}: not signed in"
@@ -93,7 +93,7 @@ def test_no_serious_violation_and_no_sideways_scroll(chromium, demo, signed_in, 
 
 
 @pytest.mark.parametrize("name,path,who", PAGES[:1], ids=["sign-in"])
-def test_right_to_left_pages_pass_too(chromium, demo, axe, name, path, who):  # noqa: F811
+def test_right_to_left_pages_pass_too(chromium, demo, axe, name, path, who):
     context = chromium.new_context(viewport={"width": 390, "height": 900}, locale="he-IL")
     page = context.new_page()
     try:
@@ -105,7 +105,7 @@ def test_right_to_left_pages_pass_too(chromium, demo, axe, name, path, who):  # 
         context.close()
 
 
-def test_keyboard_focus_is_visible_from_the_skip_link_on(chromium, demo):  # noqa: F811
+def test_keyboard_focus_is_visible_from_the_skip_link_on(chromium, demo):
     context, page = open_page(chromium, demo, "/login/", 1280)
     try:
         for step in range(8):
@@ -122,7 +122,7 @@ def test_keyboard_focus_is_visible_from_the_skip_link_on(chromium, demo):  # noq
         context.close()
 
 
-def test_reduced_motion_is_honoured(chromium, demo):  # noqa: F811
+def test_reduced_motion_is_honoured(chromium, demo):
     context = chromium.new_context(reduced_motion="reduce")
     page = context.new_page()
     try:

@@ -2,7 +2,6 @@
 window for the list and every figure, handle time without queue time, states by reason that
 add up to the timeline, the agent against their team, a refused panel that leaves the rest,
 and only ever the signed-in agent's own day. Both clocks are injected: no test sleeps."""
-import json
 from datetime import datetime, timezone as dt_timezone
 
 import pytest

@@ -7,13 +7,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .test_browser import chromium, demo, shot, sign_in  # noqa: F401  (fixtures)
+from .test_browser import shot, sign_in
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def board(chromium, demo):  # noqa: F811
+def board(chromium, demo):
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15000)

@@ -6,7 +6,6 @@ CXone-style logout -> back on the portal, signed out. Screenshots go to var/scre
 """
 import os
 import re
-import shutil
 
 import pytest
 
@@ -14,38 +13,7 @@ from . import procs
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = os.environ.get("SCREENSHOTS_DIR") or os.path.join(procs.ROOT, "var", "screenshots")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        procs.missing(f"Chromium not found at {CHROMIUM}: install Debian's `chromium` package to run the browser tests")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        procs.missing("playwright is not installed (pip install -r requirements.txt)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    server = procs.DemoServer(tmp_path_factory.mktemp("demo"))
-    yield server
-    server.stop()
 
 
 @pytest.fixture

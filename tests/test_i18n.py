@@ -291,8 +291,6 @@ def test_the_language_cookie_is_lax_and_long_lived(client):
 
 # --- done when: the browser's language and zone, end to end in Chromium ----------------------------
 
-from .test_browser import chromium, demo  # noqa: E402,F401  (the shared Chromium and demo server)
-
 MEXICO = "America/Mexico_City"
 
 
@@ -318,7 +316,7 @@ def shown_in(page, zone, selector='[data-test="expires-at"]'):
     ids=["spanish", "hebrew"],
 )
 def test_a_browser_in_spanish_or_hebrew_signs_in_in_its_language_and_zone(
-    chromium, demo, locale, lang, direction, heading, account_title, tag, sim_heading,  # noqa: F811
+    chromium, demo, locale, lang, direction, heading, account_title, tag, sim_heading,
 ):
     context = chromium.new_context(locale=locale, timezone_id=MEXICO, viewport={"width": 1280, "height": 900})
     page = context.new_page()
