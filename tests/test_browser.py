@@ -75,8 +75,10 @@ def test_supervisor_runs_the_team_board(page, demo):
     assert sum(counts) == 60
     page.locator('[data-test="skills"] tbody tr').nth(3).wait_for()
     assert "goal" in page.locator('[data-test="skills"]').inner_text()  # service level in words, not colour alone
-    # Time in state ticks in the browser.
+    # Time in state ticks in the browser (the cells on screen: scroll the first one into view).
     first = page.locator('[data-test="agents"] tbody tr td.time').first
+    first.scroll_into_view_if_needed()
+    page.wait_for_timeout(1100)
     before = first.inner_text()
     page.wait_for_timeout(2100)
     assert first.inner_text() != before
