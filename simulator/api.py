@@ -793,6 +793,7 @@ class CXoneAPI:
         self.clock = clock  # () -> epoch seconds: the world is a function of it
         self.teams = {}
         self.revoked = set()  # subs (every token of a user) or jtis (one token) that answer 401
+        self.delays = {}  # tenantId -> seconds added to each of that tenant's API calls
         # path, route template or "*" (optionally as (key, role)) -> status or (status, body)
         self.faults = {}
         self._lock = threading.Lock()
@@ -849,6 +850,8 @@ class CXoneAPI:
         tenant = self.sim.tenants.get(str(claims.get("tenantId", "")).lower())
         if tenant is None or tenant.area != match.group("area"):
             return respond(401, {"error": "invalid_token", "errorDescription": "The token is not for this API."})
+        if self.delays.get(tenant.tenant_id):  # one tenant's CXone having a slow day
+            time.sleep(self.delays[tenant.tenant_id])
         role = (claims.get("role") or {}).get("legacyId", "")
         fault = self._fault(path, route[0] if route else None, role)
         if fault:

@@ -192,3 +192,14 @@ def test_the_admin_lists_supervisor_actions_read_only(supervisor, admin_client):
     assert page.status_code == 200 and "Samira" in page.content.decode()
     assert admin_client.get("/admin/workspaces/supervisoraction/add/").status_code == 403
     assert admin_client.get("/admin/workspaces/supervisoraction/?kind__exact=logout").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_tenants_thresholds_reach_the_board(cxone):
+    from workspaces.models import BoardThresholds
+
+    BoardThresholds.objects.create(tenant=cxone.tenant("acme"), unavailable_minutes=40, contact_minutes=12, acw_minutes=2,
+                                   longest_wait_seconds=30)
+    page = signed_in(cxone, SUPERVISOR).client.get("/supervisor/").content.decode()
+    thresholds = json.loads(page.split('id="board-thresholds" type="application/json">', 1)[1].split("</script>", 1)[0])
+    assert thresholds == {"unavailableMinutes": 40, "contactMinutes": 12, "acwMinutes": 2, "longestWaitSeconds": 30}

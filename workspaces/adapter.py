@@ -231,6 +231,8 @@ class Workspace:
         backoff_until = self.cache.get(self._backoff_key())
         if backoff_until and backoff_until > now:
             return meta or {"refused": Reason.API_THROTTLED}
+        # Waiting for another request's fetch is waiting on this tenant's CXone too: both hold
+        # one of the tenant's few threads of this process, so a slow tenant never holds them all.
         slot = _tenant_slot(self.tenant.pk, self.limits.tenant_concurrency)
         if not slot.acquire(blocking=False):
             return meta or {"refused": Reason.API_BUSY}
@@ -242,9 +244,9 @@ class Workspace:
                 finally:
                     if self.cache.get(lease_key) == lease:
                         self.cache.delete(lease_key)
+            return meta or self._wait_for_first(name)
         finally:
             slot.release()
-        return meta or self._wait_for_first(name)
 
     def _wait_for_first(self, name):
         """A first load while another request fetches: wait a little, never the whole timeout."""
