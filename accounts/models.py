@@ -3,6 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django.utils import timezone
 
 from core.fields import EncryptedTextField
@@ -10,8 +11,8 @@ from tenants.models import Tenant
 
 
 class PortalRole(models.TextChoices):
-    AGENT = "Agent"
-    SUPERVISOR = "Supervisor"
+    AGENT = "Agent", _("Agent")
+    SUPERVISOR = "Supervisor", _("Supervisor")
 
     @classmethod
     def for_cxone_role(cls, tenant, cxone_role):

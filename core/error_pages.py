@@ -1,5 +1,6 @@
 """Error pages in the portal's own layout (DEBUG off)."""
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 
 def _page(request, status, title, message):
@@ -7,11 +8,11 @@ def _page(request, status, title, message):
 
 
 def bad_request(request, exception=None):
-    return _page(request, 400, "Bad request", "The request could not be understood.")
+    return _page(request, 400, _("Bad request"), _("The request could not be understood."))
 
 
 def permission_denied(request, exception=None):
-    return _page(request, 403, "Not allowed", "You are not allowed to do that. If you were filling a form, reload the page and try again.")
+    return _page(request, 403, _("Not allowed"), _("You are not allowed to do that. If you were filling a form, reload the page and try again."))
 
 
 def csrf_failure(request, reason=""):
@@ -21,11 +22,11 @@ def csrf_failure(request, reason=""):
 
     if wants_json(request) or request.path.startswith("/api/"):
         return json_error(Reason.CSRF_FAILED)
-    return _page(request, 403, "Not allowed", str(Reason.CSRF_FAILED.words))
+    return _page(request, 403, _("Not allowed"), str(Reason.CSRF_FAILED.words))
 
 
 def page_not_found(request, exception=None):
-    return _page(request, 404, "Page not found", "There is nothing at this address.")
+    return _page(request, 404, _("Page not found"), _("There is nothing at this address."))
 
 
 def server_error(request):

@@ -148,8 +148,23 @@ def _why_not_whole(session):
     return ""
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """pytest-xdist: a worker's reasons join the controller's."""
+    _seen.update(Reason_of(code) for code in getattr(node, "workeroutput", {}).get("reasons_seen", []))
+
+
+def Reason_of(code):
+    from core.reasons import Reason
+
+    return Reason(code)
+
+
 def pytest_sessionfinish(session, exitstatus):
     option = session.config.option
+    if hasattr(session.config, "workerinput"):  # a pytest-xdist worker: the controller decides
+        session.config.workeroutput["reasons_seen"] = sorted(str(reason) for reason in _seen)
+        return
     if option.no_reasons_check:
         return
     why_not = "" if option.reasons_check else _why_not_whole(session)

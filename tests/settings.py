@@ -21,3 +21,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"cxone-portal-test-{os.getpid()}.sqlite3")
     }
+
+# pytest-xdist (`make test` runs two processes on the embedded defaults): each process has its
+# own database and local-memory cache. A shared Redis would be emptied by one process's
+# cache.clear() under the other's feet, so the services pass runs in one process.
+if os.environ.get("PYTEST_XDIST_WORKER") and CACHES["default"]["BACKEND"].endswith("RedisCache"):  # noqa: F405
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("Run the tests on Redis in one process: make test TEST_WORKERS=0 (the tests clear the cache).")

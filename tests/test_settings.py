@@ -1,6 +1,8 @@
-"""`.env.example` documents every setting the code reads."""
+"""`.env.example` documents every setting the code reads; every model change has its migration."""
 import re
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,3 +22,10 @@ def test_env_example_documents_every_setting():
     assert len(read) > 30
     assert read - documented == set()
     assert documented - read == set()
+
+
+@pytest.mark.django_db
+def test_every_model_change_has_its_migration():
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)  # exits non-zero when one is missing

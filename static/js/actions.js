@@ -63,7 +63,7 @@
     var a = agent;
     confirm(_("Make available"), fmt(_("%(name)s will be Available and may be offered contacts at once."), {name: name(a)}, true), _("Make available"))
       .then(function (yes) {
-        if (yes) { post(base + "agents/" + encodeURIComponent(a.agentId) + "/state/", {state: "Available"}, fmt(_("%(name)s is now Available."), {name: name(a)}, true)); }
+        if (yes) { post(base + "agents/" + encodeURIComponent(a.agentId) + "/state/", {state: "Available"}, fmt(_("CXone accepted: %(name)s becomes Available, at once or when their current contact ends."), {name: name(a)}, true)); }
       });
   });
   drawer.querySelector("[data-act=unavailable]").addEventListener("click", function () {
@@ -73,7 +73,7 @@
       .then(function (yes) {
         if (yes) {
           post(base + "agents/" + encodeURIComponent(a.agentId) + "/state/", {state: "Unavailable", reasonId: parseInt(option.value, 10)},
-            fmt(_("%(name)s is now Unavailable (%(reason)s)."), {name: name(a), reason: option.textContent}, true));
+            fmt(_("CXone accepted: %(name)s becomes Unavailable (%(reason)s), at once or when their current contact ends."), {name: name(a), reason: option.textContent}, true));
         }
       });
   });
