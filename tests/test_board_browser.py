@@ -129,7 +129,7 @@ def test_a_message_to_a_team(board):
     dialog.locator("input[name=subject]").fill("Huddle")
     dialog.locator("textarea[name=message]").fill("Five minutes, by the window.")
     dialog.locator("button[value=send]").click()
-    expect(board.locator('[data-test="notice"]')).to_contain_text("Message sent")
+    expect(board.locator('[data-test="message-outcome"]')).to_contain_text("Message sent")
 
 
 def test_the_wallboard_reads_from_across_a_room(board):

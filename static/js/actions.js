@@ -110,9 +110,10 @@
     if (type === "Agent") { payload.targetId = agent.agentId; }
     if (type === "Team") { payload.targetId = teamSelect.value; }
     var to = type === "Agent" ? name(agent) : type === "Team" ? teamSelect.options[teamSelect.selectedIndex].textContent : _("everyone");
-    var target = drawer.hidden ? root.querySelector("[data-test=notice]") : null;
-    post(base + "messages/", payload, fmt(_("Message sent to %(to)s."), {to: to}, true)).then(function (r) {
-      if (target) { target.hidden = false; target.textContent = outcome.textContent; }
+    // From the drawer, the outcome shows there; from the toolbar, under it.
+    var target = drawer.hidden ? root.querySelector("[data-test=message-outcome]") : null;
+    post(base + "messages/", payload, fmt(_("Message sent to %(to)s."), {to: to}, true)).then(function () {
+      if (target) { target.textContent = outcome.textContent; target.className = outcome.className; }
     });
   });
   drawer.querySelector("[data-act=message]").addEventListener("click", function () { openMessage(true); });
