@@ -37,11 +37,12 @@ run: install messages
 	@echo "Open http://$(HOST):$(PORT)/ and sign in to a demo tenant."
 	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
-# pytest exits 5 when it collects no test; make fails on any non-zero exit. Two processes
-# (pytest-xdist, a test module each at a time) on the embedded defaults; one on shared Redis,
-# which the tests clear (tests/settings.py refuses two there).
-TEST_WORKERS ?= $(if $(findstring redis,$(CACHE_URL)),0,2)
-PYTEST_PARALLEL = $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile)
+# pytest exits 5 when it collects no test; make fails on any non-zero exit. Three processes
+# (pytest-xdist; the browser and gunicorn tests wait on other processes, so three keep two cores
+# busy) on the embedded defaults; one on shared Redis, which the tests clear (tests/settings.py
+# refuses more there).
+TEST_WORKERS ?= $(if $(findstring redis,$(CACHE_URL)),0,3)
+PYTEST_PARALLEL = $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist worksteal)
 test: install messages
 	$(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
