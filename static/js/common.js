@@ -169,7 +169,8 @@
     });
   };
   function outcomeOf(result) {
-    if (result.body && result.body.reason === "api_not_loaded") { return "soon"; }
+    // Another request is loading it, or this server's threads for the tenant are busy: soon.
+    if (result.body && (result.body.reason === "api_not_loaded" || result.body.reason === "api_busy")) { return "soon"; }
     return result.status === 429 || result.status === 503 || result.status === 0 || (result.body && result.body.stale) ? "backoff" : "ok";
   }
 
