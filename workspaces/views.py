@@ -1,8 +1,10 @@
-"""The agent's day (`/agent/`) and the team board (`/supervisor/`), and their JSON.
+"""The agent's day (`/agent/`), the team board (`/supervisor/`), the wallboard, and their JSON.
 
 Pages render no CXone data themselves: their scripts (static/js/) poll the JSON views, which
-read through `adapter.Workspace`. Failures are a reason and words, never a 500: a 403 from
-CXone says which role is missing; throttling and outages serve the last good data as stale.
+read through `adapter.Workspace` and send what it stored as it stored it (304 for the version
+the page has, `?since=` deltas, gzip). Failures are a reason and words, never a 500: CXone's
+403 drops the user's data and says the role does not allow it; throttling and outages serve
+the last good data marked stale with the cause; a page of another identity gets 409.
 """
 import json
 from functools import wraps
@@ -23,6 +25,7 @@ from core.web import json_error, wants_json
 
 from .adapter import Served, SessionEnded, Workspace
 from .models import BoardThresholds
+
 
 def cxone_user_required(view):
     """Signed in through CXone (a local admin has no CXone token to call the APIs with)."""
@@ -70,11 +73,8 @@ def identity_changed(request):
     identity = request.user.cxone_identity
     if not rendered or rendered == str(identity.pk):
         return None
-    response = json_error(Reason.SESSION_CHANGED)
-    body = json.loads(response.content)
     name = " ".join(filter(None, [identity.given_name, identity.family_name])) or identity.login_name
-    body["signedInAs"] = f"{name} · {identity.tenant.name}"
-    return JsonResponse(body, status=409)
+    return json_error(Reason.SESSION_CHANGED, context={"signedInAs": f"{name} · {identity.tenant.name}"})
 
 
 def answer(request, served):
