@@ -163,3 +163,29 @@ def demo(tmp_path_factory):
     server = procs.DemoServer(tmp_path_factory.mktemp("demo"))
     yield server
     server.stop()
+
+
+class PortalClock:
+    """The portal's clock (`workspaces.adapter.wall_clock`) and the simulated CXone's world,
+    moved by hand: `at(epoch)`, `later(seconds)`."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def at(self, epoch):
+        self.now = epoch
+
+    def later(self, seconds):
+        self.now += seconds
+
+
+@pytest.fixture
+def portal_clock(monkeypatch, cxone):
+    import time
+
+    from workspaces import adapter
+
+    clock = PortalClock(time.time())
+    monkeypatch.setattr(adapter, "wall_clock", lambda: clock.now)
+    cxone.sim.api.clock = lambda: clock.now
+    return clock

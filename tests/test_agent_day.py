@@ -19,23 +19,10 @@ MONDAY = datetime(2025, 3, 10, tzinfo=dt_timezone.utc).timestamp()  # 00:00 UTC
 
 
 @pytest.fixture
-def clock(monkeypatch, cxone):
-    """The portal's clock and the simulated CXone's world, set by hand: `clock.at(t)`, `clock.later(s)`."""
-    from workspaces import adapter
-
-    class Clock:
-        now = MONDAY + 12 * 3600 + 17.25
-
-        def at(self, epoch):
-            self.now = epoch
-
-        def later(self, seconds):
-            self.now += seconds
-
-    c = Clock()
-    monkeypatch.setattr(adapter, "wall_clock", lambda: c.now)
-    cxone.sim.api.clock = lambda: c.now
-    return c
+def clock(portal_clock):
+    """Monday at 12:00:17 UTC, then wherever a test sets it."""
+    portal_clock.at(MONDAY + 12 * 3600 + 17.25)
+    return portal_clock
 
 
 @pytest.fixture

@@ -9,16 +9,10 @@ import requests
 
 from . import procs
 from .live import LiveBrowser
+from .test_production import deployment  # noqa: F401  (a fresh deployment of the portal)
 
 pytestmark = pytest.mark.subprocess
 XHR = {"X-Requested-With": "XMLHttpRequest"}
-
-
-@pytest.fixture
-def deployment(tmp_path, op):
-    deployed = procs.Deployment(tmp_path, op)
-    yield deployed
-    deployed.close()
 
 
 def test_a_slow_tenant_does_not_slow_another_tenant_or_healthz(deployment):

@@ -24,20 +24,9 @@ def api_calls(sim, path=None, **match):
 
 
 @pytest.fixture
-def later(monkeypatch, cxone):
-    """The portal's clock and the simulated CXone's world, moved by hand: `later(6)` is six
-    seconds on for both."""
-    import time
-
-    from workspaces import adapter
-
-    now = [time.time()]
-    monkeypatch.setattr(adapter, "wall_clock", lambda: now[0])
-    cxone.sim.api.clock = lambda: now[0]
-
-    def advance(seconds):
-        now[0] += seconds
-    return advance
+def later(portal_clock):
+    """`later(6)`: six seconds on for the portal and the simulated CXone."""
+    return portal_clock.later
 
 
 @pytest.fixture
