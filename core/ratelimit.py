@@ -10,7 +10,6 @@ far below a flood. One cache `add` and one `incr` per check; no database.
 import re
 import time
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
@@ -42,11 +41,12 @@ def allow(scope, key, rate):
     return used <= count, period - int(time.time()) % period
 
 
-def bump(cache_key, ttl):
-    """Add one to a counter in the shared cache (atomic on Redis) and return it."""
-    cache.add(cache_key, 0, ttl)
+def bump(cache_key, ttl, store=None):
+    """Add one to a counter in the shared cache (atomic on Redis), or in `store`, and return it."""
+    store = store or cache
+    store.add(cache_key, 0, ttl)
     try:
-        return cache.incr(cache_key)
+        return store.incr(cache_key)
     except ValueError:  # evicted between add and incr: count this call as the first
-        cache.set(cache_key, 1, ttl)
+        store.set(cache_key, 1, ttl)
         return 1

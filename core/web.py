@@ -23,12 +23,18 @@ def wants_json(request):
     return "application/json" in accept and "text/html" not in accept
 
 
+def reason_body(reason):
+    """{"reason", "message"}: a failure as JSON carries it, on its own or inside a larger answer."""
+    reason = Reason(reason)
+    return {"reason": reason.value, "message": str(reason.words)}
+
+
 def json_error(reason, *, status=None, login_url=None, context=None):
     """The portal's one JSON error shape: the reason's code and its words, nothing else
     naming the failure (the detail goes to the log). `login_url` says where to sign in again;
     `context` adds facts a page needs to act on it (who is signed in now), never a failure."""
     reason = Reason(reason)
-    body = {"reason": reason.value, "message": str(reason.words)}
+    body = reason_body(reason)
     if login_url:
         body["login_url"] = login_url
     body.update(context or {})

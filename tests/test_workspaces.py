@@ -99,6 +99,9 @@ def test_the_board_lists_every_agent_with_state_team_skill_and_login(supervisor)
     assert {"skillId", "skillName", "queueCount", "longestWaitSeconds", "agentsAvailable", "serviceLevel", "serviceLevelGoal", "today"} <= set(skills[0])
     waiting = [s for s in skills if s["queueCount"]]
     assert all(isinstance(s["longestWaitSeconds"], int) for s in waiting)
+    # Today's figures: CXone sends durations as ISO-8601 strings ("PT4M17S"); the board gets seconds.
+    today = [s["today"] for s in skills if s["today"] and s["today"]["contactsHandled"]]
+    assert today and all(t["averageHandleTime"] > 0 and t["averageSpeedToAnswer"] is not None for t in today)
     one = supervisor.client.get("/api/supervisor/agents/1001/contacts/", **XHR).json()
     assert one["total"] == len(one["contacts"]) > 0
 

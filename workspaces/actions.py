@@ -15,15 +15,16 @@ from datetime import datetime, timezone as dt_timezone
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from core.observability import current_request_id
 from core.reasons import Reason, ReasonError
 from core.web import json_error
 
-from .cxone_api import APIError
+from .adapter import text
+from .cxone_api import APIError, count
 from .models import SupervisorAction
-from .views import answer, cxone_user_required, identity_changed, session_guard, supervisor_required, workspace
+from .views import answer, cxone_user_required, identity_changed, json_view, session_guard, supervisor_required, workspace
 
 logger = logging.getLogger(__name__)
 
@@ -124,22 +125,14 @@ def team_codes(ws, team_id):
 
 
 def code_row(row):
-    number = row.get("outstateId")
-    return {"id": number if isinstance(number, int) and not isinstance(number, bool) and 0 <= number < 10**9 else None,
-            "name": "".join(ch for ch in str(row.get("outstateName") or "")[:100] if ch.isprintable()),
-            "isAcw": row.get("isAcw") is True}
+    return {"id": count(row.get("outstateId"), 10**9 - 1), "name": text(row.get("outstateName"), 100), "isAcw": row.get("isAcw") is True}
 
 
 # --- supervisors -----------------------------------------------------------------------------------
 
-@never_cache
-@require_GET
 @supervisor_required
-@session_guard
+@json_view
 def unavailable_codes(request, team_id):
-    changed = identity_changed(request)
-    if changed:
-        return changed
     if not (team_id.isascii() and team_id.isalnum() and len(team_id) <= 32):
         return json_error(Reason.API_NOT_FOUND)
     return answer(request, team_codes(workspace(request), team_id))
@@ -211,14 +204,9 @@ def send_message(request):
 
 # --- agents ----------------------------------------------------------------------------------------
 
-@never_cache
-@require_GET
 @cxone_user_required
-@session_guard
+@json_view
 def agent_messages(request):
-    changed = identity_changed(request)
-    if changed:
-        return changed
     ws = workspace(request)
     agent_id = request.user.cxone_identity.agent_id
 
@@ -232,8 +220,6 @@ def agent_messages(request):
 
 
 def message_row(row):
-    def text(value, limit):
-        return "".join(ch for ch in str(value or "")[:limit] if ch.isprintable() or ch == "\n")
     return {"messageId": text(row.get("messageId"), 40), "subject": text(row.get("subject"), 100),
-            "message": text(row.get("messageText") or row.get("message"), 1024), "startDate": text(row.get("startDate"), 40)}
+            "message": text(row.get("messageText") or row.get("message"), 1024, lines=True), "startDate": text(row.get("startDate"), 40)}
 

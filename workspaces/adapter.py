@@ -31,6 +31,7 @@ import gzip
 import json
 import logging
 import random
+import re
 import threading
 import time
 import uuid
@@ -41,7 +42,7 @@ from datetime import datetime, timedelta, timezone as dt_timezone
 from django.conf import settings
 from django.core.cache import cache as default_cache
 
-from core import http
+from core import http, ratelimit
 from core.reasons import Reason, ReasonError, RefreshStatus
 
 from .cxone_api import NOT_MODIFIED, APIError, CXoneClient
@@ -310,15 +311,13 @@ class Workspace:
 
     def _failed(self, name, exc, started):
         logger.warning("cxone read failed", extra={"event": "cxone_api", "resource": name, "reason": exc.reason, "detail": exc.detail})
-        if exc.reason in REFUSED:
+        if exc.reason in REFUSED:  # the user may no longer see it: dropped, refused for a poll
             self.drop(name)
-            refused = {"version": 0, "started": started, "as_of": started, "refused": exc.reason}
-            self.cache.set(self._key(name, "meta"), refused, int(self.limits.poll_seconds) or 1)
             if self.on_refused is not None:
                 self.on_refused(exc.reason)
-            return refused
-        if exc.reason == Reason.API_NOT_FOUND:
-            return self._not_found(name, started)
+            return self._refusal(name, exc.reason, started, int(self.limits.poll_seconds) or 1)
+        if exc.reason == Reason.API_NOT_FOUND:  # answered (and cached) like data
+            return self._refusal(name, exc.reason, started, CACHE_TTL)
         if exc.reason in (Reason.API_THROTTLED, Reason.API_TIMEOUT, Reason.API_UNAVAILABLE):
             self._back_off()
             if exc.reason == Reason.API_UNAVAILABLE and "ConnectionError" in exc.detail:
@@ -337,21 +336,17 @@ class Workspace:
             return meta
         return self._store(name, None, self._repayload(state), started, meta, stale_reason=reason)
 
-    def _not_found(self, name, started):
-        meta = {"version": 0, "started": started, "as_of": started, "refused": Reason.API_NOT_FOUND}
-        self.cache.set(self._key(name, "meta"), meta, CACHE_TTL)
+    def _refusal(self, name, reason, started, ttl):
+        """CXone's refusal, kept in place of the data until the next fetch is due."""
+        meta = {"version": 0, "started": started, "as_of": started, "refused": reason}
+        self.cache.set(self._key(name, "meta"), meta, ttl)
         return meta
 
     def drop(self, name):
         self.cache.delete_many([self._key(name, part) for part in ("meta", "body", "state", "delta")])
 
     def _back_off(self):
-        key = self._backoff_key() + ":n"
-        self.cache.add(key, 0, 3600)
-        try:
-            failures = self.cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            failures = 1
+        failures = ratelimit.bump(self._backoff_key() + ":n", 3600, store=self.cache)
         step = BACKOFF_STEPS[min(failures, len(BACKOFF_STEPS)) - 1]
         delay = step * random.uniform(0.8, 1.2)  # jitter: many workers must not retry in step
         self.cache.set(self._backoff_key(), self.clock() + delay, int(delay) + 1)
@@ -510,10 +505,11 @@ def _empty_board_answer(started):
 
 # --- CXone's rows, as the portal shows them: bounded, printable text; numbers or None ---------------
 
-def text(value, limit=150):
+def text(value, limit=150, *, lines=False):
+    """Bounded, printable text (line breaks kept when `lines`): no controls, no surrogates."""
     if value is None or isinstance(value, (dict, list, bool)):
         return ""
-    return "".join(ch for ch in str(value)[:limit] if ch.isprintable())
+    return "".join(ch for ch in str(value)[:limit] if ch.isprintable() or (lines and ch == "\n"))
 
 
 def number(value):
@@ -528,6 +524,28 @@ def number(value):
             return None
         return parsed if parsed == parsed and abs(parsed) < 1e12 else None
     return None
+
+
+_ISO_DURATION = re.compile(r"^P(?:(\d{1,6})D)?(?:T(?:(\d{1,6})H)?(?:(\d{1,8})M)?(?:(\d{1,9}(?:\.\d{1,6})?)S)?)?$")
+_CLOCK_DURATION = re.compile(r"^(\d{1,6}):([0-5]?\d):([0-5]?\d(?:\.\d{1,6})?)$")
+
+
+def duration_seconds(value):
+    """A duration CXone sends as a number, a numeric string, ISO-8601 (`PT1H2M3.5S`, as its
+    reporting APIs write them) or `H:MM:SS`: seconds, or None. Never negative."""
+    if isinstance(value, str) and value[:1] in ("P", "p") and len(value) <= 40:
+        match = _ISO_DURATION.match(value.strip().upper())
+        if match is None or value.strip().upper() in ("P", "PT"):
+            return None
+        days, hours, minutes, secs = (float(g) if g else 0.0 for g in match.groups())
+        return days * 86400 + hours * 3600 + minutes * 60 + secs
+    if isinstance(value, str) and ":" in value and len(value) <= 20:
+        match = _CLOCK_DURATION.match(value.strip())
+        if match is None:
+            return None
+        return int(match.group(1)) * 3600 + int(match.group(2)) * 60 + float(match.group(3))
+    parsed = number(value)
+    return parsed if parsed is not None and parsed >= 0 else None
 
 
 def board_row(row):
@@ -590,8 +608,8 @@ def summary_row(row):
         "contactsOffered": number(row.get("contactsOffered")),
         "contactsHandled": number(row.get("contactsHandled")),
         "abandonRate": number(row.get("abandonRate")),
-        "averageSpeedToAnswer": number(row.get("averageSpeedToAnswer")),
-        "averageHandleTime": number(row.get("averageHandleTime")),
+        "averageSpeedToAnswer": duration_seconds(row.get("averageSpeedToAnswer")),  # CXone: "PT4M17S" and the like
+        "averageHandleTime": duration_seconds(row.get("averageHandleTime")),
         "serviceLevel": number(row.get("serviceLevel")),
     }
 

@@ -16,12 +16,11 @@ The read goes through `Workspace.serve`, so its cache, single flight and failure
 board's. The shaping functions are plain and request-free, for tests.
 """
 import math
-import re
 
 from core.reasons import Reason
-from core.web import json_error
+from core.web import json_error, reason_body
 
-from .adapter import _epoch, contact_row, iso, number, summarize, text
+from .adapter import _epoch, contact_row, duration_seconds as seconds, iso, number, summarize, text
 from .cxone_api import APIError
 from .views import answer, cxone_user_required, json_view, workspace
 
@@ -31,28 +30,6 @@ MAX_STATES = 5000  # a day's states are a few hundred; more is not a day CXone s
 MAX_CONTACTS = 2000
 # A part of the day CXone refuses to this user: that panel says so, the rest answers.
 PANEL_REFUSALS = {Reason.API_FORBIDDEN, Reason.API_NOT_FOUND}
-
-_ISO_DURATION = re.compile(r"^P(?:(\d{1,6})D)?(?:T(?:(\d{1,6})H)?(?:(\d{1,8})M)?(?:(\d{1,9}(?:\.\d{1,6})?)S)?)?$")
-_CLOCK_DURATION = re.compile(r"^(\d{1,6}):([0-5]?\d):([0-5]?\d(?:\.\d{1,6})?)$")
-
-
-def seconds(value):
-    """A duration CXone sends as a number, a numeric string, ISO-8601 (`PT1H2M3.5S`, as its
-    reporting APIs write them) or `H:MM:SS`: seconds, or None. Never negative."""
-    if isinstance(value, str) and value[:1] in ("P", "p") and len(value) <= 40:
-        match = _ISO_DURATION.match(value.strip().upper())
-        if match is None or value.strip().upper() in ("P", "PT"):
-            return None
-        days, hours, minutes, secs = (float(g) if g else 0.0 for g in match.groups())
-        return days * 86400 + hours * 3600 + minutes * 60 + secs
-    if isinstance(value, str) and ":" in value and len(value) <= 20:
-        match = _CLOCK_DURATION.match(value.strip())
-        if match is None:
-            return None
-        return int(match.group(1)) * 3600 + int(match.group(2)) * 60 + float(match.group(3))
-    parsed = number(value)
-    return parsed if parsed is not None and parsed >= 0 else None
-
 
 def percent(value):
     parsed = number(value)
@@ -68,10 +45,6 @@ def window(started, hours=WINDOW_HOURS):
     """(start, end) in whole epoch seconds: the last `hours` up to the read."""
     end = math.floor(started)
     return end - hours * 3600, end
-
-
-def reason_of(reason):
-    return {"reason": reason.value, "message": str(reason.words)}
 
 
 # --- the state history -------------------------------------------------------------------------
@@ -174,18 +147,18 @@ def read_performance(client, agent_id, team_id, start, end):
         mine = client.get("agents/{agentId}/performance", "agentPerformance", params, agentId=agent_id)
     except APIError as exc:
         if exc.reason in PANEL_REFUSALS:
-            return None, reason_of(exc.reason)
+            return None, reason_body(exc.reason)
         raise
     team, team_name, team_reason = None, "", None
     if team_id is None:
-        team_reason = reason_of(Reason.API_NOT_FOUND)
+        team_reason = reason_body(Reason.API_NOT_FOUND)
     else:
         try:
             rows = client.get("teams/{teamId}/performance-total", "teamPerformanceTotal", params, teamId=team_id)
         except APIError as exc:
             if exc.reason not in PANEL_REFUSALS:
                 raise
-            team_reason = reason_of(exc.reason)
+            team_reason = reason_body(exc.reason)
         else:
             team = figures(rows[0] if rows else None)
             team_name = text(rows[0].get("teamName")) if rows else ""
@@ -208,7 +181,7 @@ def read_day(ws, agent_id, *, interval=None, if_none_match=None):
         except APIError as exc:
             if exc.reason not in PANEL_REFUSALS:
                 raise
-            history_reason = reason_of(exc.reason)
+            history_reason = reason_body(exc.reason)
         states = timeline(marks, start, end) if history_reason is None else None
         team_id = team_of(client, agent_id, marks, previous)
         performance, performance_reason = read_performance(client, agent_id, team_id, start, end)
