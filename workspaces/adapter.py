@@ -36,6 +36,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone as dt_timezone
 
@@ -134,7 +135,6 @@ class Served:
 
 
 _slots, _slots_lock = {}, threading.Lock()
-_DIRECTORY = ThreadPoolExecutor(4, thread_name_prefix="cxone-directory")
 
 
 def _tenant_slot(tenant_pk, size):
@@ -414,9 +414,15 @@ class Workspace:
         full = (state is None or not state.get("last_poll") or state.get("needs_full")
                 or started >= state.get("full_at", 0) + self.limits.full_read_seconds)
         client = self.client()
+        deadline = client.deadline()
         directory = self._read_directory(client) if full else None
-        answer = client.agent_states(updated_since=None if full else state["last_poll"])
-        logins = directory.result() if directory is not None else (state or {}).get("logins", {})
+        answer = client.agent_states(updated_since=None if full else state["last_poll"], deadline=deadline)
+        logins = (state or {}).get("logins", {})
+        if directory is not None:
+            try:  # never past the read's own deadline
+                logins = directory.result(timeout=max(0.0, deadline - time.monotonic()))
+            except FuturesTimeout:
+                logger.info("agent directory too slow", extra={"event": "cxone_api"})
         if answer is NOT_MODIFIED:
             return NOT_MODIFIED if state else _empty_board_answer(started)
         listing, last_poll = answer
@@ -449,8 +455,9 @@ class Workspace:
 
     def _read_directory(self, client):
         """CXone's agent list (`agents`: logins, which `agents/states` lacks), read beside the
-        full read of states, on its own thread with this request's context. A failure only
-        costs the logins: the board stands on the states."""
+        full read of states, on a thread of its own (one slow tenant's directory never queues
+        another's) with this request's context. A failure only costs the logins: the board
+        stands on the states."""
         side = CXoneClient(client.base_url, client.token, client.session, timeout=client.timeout, page_size=client.page_size,
                            max_rows=client.max_rows, max_bytes=client.max_bytes)
 
@@ -461,7 +468,11 @@ class Workspace:
                 logger.info("agent directory not read", extra={"event": "cxone_api", "reason": exc.reason})
                 return {}
             return {text(r.get("agentId"), 32): text(r.get("userName") or r.get("emailAddress"), 120) for r in rows}
-        return _DIRECTORY.submit(contextvars.copy_context().run, read)
+        pool = ThreadPoolExecutor(1, thread_name_prefix="cxone-directory")
+        try:
+            return pool.submit(contextvars.copy_context().run, read)
+        finally:
+            pool.shutdown(wait=False)  # the thread ends with its read, bounded by the client's timeout
 
     # --- smaller resources --------------------------------------------------------------------------
 
