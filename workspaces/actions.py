@@ -21,7 +21,7 @@ from core.observability import current_request_id
 from core.reasons import Reason, ReasonError
 from core.web import json_error
 
-from .adapter import text
+from .rows import text
 from .cxone_api import APIError, count
 from .models import SupervisorAction
 from .views import answer, cxone_user_required, identity_changed, json_view, session_guard, supervisor_required, workspace

@@ -20,7 +20,8 @@ import math
 from core.reasons import Reason
 from core.web import json_error, reason_body
 
-from .adapter import _epoch, contact_row, duration_seconds as seconds, iso, number, summarize, text
+from .adapter import iso
+from .rows import _epoch, contact_row, duration_seconds as seconds, number, summarize, text
 from .cxone_api import APIError
 from .views import answer, cxone_user_required, json_view, workspace
 
