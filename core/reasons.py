@@ -130,6 +130,7 @@ class Reason(StrEnum):
     NOT_A_CXONE_USER = "not_a_cxone_user", 403, _("These pages are for CXone users; sign in with CXone."), SIGN_IN_AGAIN
     CSRF_FAILED = "csrf_failed", 403, _("The page was open too long or came from elsewhere. Reload it and try again.")
     BAD_INPUT = "bad_input", 400, _("The request is not valid.")
+    API_UNEXPECTED_SHAPE = "api_unexpected_shape", 502, _("Part of CXone's answer was not in a form the portal understands: it shows as not available from CXone."), _("Tell your portal administrator: the organization's admin page lists what CXone sent instead.")
 
 
 class ReasonError(Exception):

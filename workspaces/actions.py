@@ -21,8 +21,9 @@ from core.observability import current_request_id
 from core.reasons import Reason, ReasonError
 from core.web import json_error
 
-from .rows import text
-from .cxone_api import APIError, count
+from . import shapes
+from .rows import code_row, text
+from .cxone_api import APIError
 from .models import SupervisorAction
 from .views import answer, cxone_user_required, identity_changed, json_view, session_guard, supervisor_required, workspace
 
@@ -120,12 +121,10 @@ def team_codes(ws, team_id):
         rows = ws.client().get("teams/{teamId}/unavailable-codes", "unavailableCodes", {"activeOnly": "true"}, teamId=team_id)
         codes = [code_row(r) for r in rows if r.get("isActive", True) is not False]
         payload = {"codes": [c for c in codes if c["id"] is not None]}
+        if shapes.check(ws, "teams/{teamId}/unavailable-codes", rows) and not payload["codes"]:
+            payload["notFromCXone"] = ["codes"]
         return {"payload": payload}, payload
     return ws.serve(f"codes:{team_id}", CODES_SECONDS, fetch)
-
-
-def code_row(row):
-    return {"id": count(row.get("outstateId"), 10**9 - 1), "name": text(row.get("outstateName"), 100), "isAcw": row.get("isAcw") is True}
 
 
 # --- supervisors -----------------------------------------------------------------------------------
@@ -190,8 +189,8 @@ def send_message(request):
         raise Refused(Reason.API_NOT_FOUND, f"team {target_id} not on the board")
     outgoing = {"subject": subject, "message": message, "targetType": target_type,
                 "startDate": datetime.now(dt_timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"), "expireMinutes": 480}
-    if target_type != "Everyone":
-        outgoing["targetId"] = target_id
+    if target_type != "Everyone":  # CXone types targetId as a number
+        outgoing["targetId"] = int(target_id) if target_id.isascii() and target_id.isdigit() else target_id
 
     def call(client):
         answer_body = client.post("agents/messages", json={"agentMessages": [outgoing]})

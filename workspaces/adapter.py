@@ -46,7 +46,8 @@ from core import http, ratelimit
 from core.reasons import Reason, ReasonError, RefreshStatus
 
 from .cxone_api import NOT_MODIFIED, APIError, CXoneClient
-from .rows import board_row, contact_row, skill_row, summarize, summary_row, text
+from . import shapes
+from .rows import board_row, contact_row, needs_server_time, newest_first, skill_row, summarize, summary_row, text
 
 logger = logging.getLogger(__name__)
 
@@ -426,6 +427,7 @@ class Workspace:
         if answer is NOT_MODIFIED:
             return NOT_MODIFIED if state else _empty_board_answer(started)
         listing, last_poll = answer
+        shapes.check(self, "agents/states", listing.rows)
         previous = state["agents"] if state else {}
         agents = {} if full else dict(previous)
         for row in listing.rows:
@@ -478,8 +480,12 @@ class Workspace:
 
     def skills(self):
         def fetch(state, started):
-            rows, server_time = self.client().skill_activity()
+            client = self.client()
+            rows, server_time = client.skill_activity()
+            if server_time is None and any(needs_server_time(r) for r in rows):
+                server_time = client.server_time()
             skills = [skill_row(s, server_time) for s in rows]
+            shapes.check(self, "skills/activity", rows, shapes.lacking("serverTime", rows) if any("notFromCXone" in s for s in skills) else ())
             return {"payload": {"skills": skills}}, {"skills": skills}
         return self.serve("skills", self.limits.poll_seconds, fetch)
 
@@ -496,7 +502,8 @@ class Workspace:
         def fetch(state, started):
             end = datetime.fromtimestamp(started, tz=dt_timezone.utc)
             rows = self.client().completed_contacts(agent_id, iso((end - timedelta(hours=window_hours)).timestamp()), iso(started))
-            contacts = sorted((contact_row(c) for c in rows), key=lambda c: c["startDate"] or "", reverse=True)
+            contacts = newest_first(contact_row(c) for c in rows)
+            shapes.check(self, "contacts/completed", rows)
             payload = {"contacts": contacts, "total": len(contacts), "summary": summarize(contacts),
                        "window": {"start": iso((end - timedelta(hours=window_hours)).timestamp()), "end": iso(started), "hours": window_hours}}
             return {"payload": payload}, payload
@@ -504,7 +511,9 @@ class Workspace:
 
     def my_state(self, agent_id):
         def fetch(state, started):
-            payload = {"state": board_row(self.client().agent_state(agent_id) or {})}
+            row = self.client().agent_state(agent_id)
+            shapes.check(self, "agents/{agentId}/states", [row] if row else [])
+            payload = {"state": board_row(row or {})}
             return {"payload": payload}, payload
         return self.serve("state", self.limits.poll_seconds, fetch)
 

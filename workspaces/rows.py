@@ -1,7 +1,10 @@
 """CXone's rows, as the portal shows them: bounded, printable text; numbers or None.
 
 Plain functions of one row each, free of requests and caches, so the contract tests and the
-adapter share them.
+adapter share them. Each reads every documented spelling of a field (NICE's OpenAPI spec and
+NICE's agent SDK disagree in places: see docs/simulator.md), and a value CXone did not send is
+named in the row's `notFromCXone` list, so the page can say "not available from CXone" rather
+than show a blank or a zero.
 """
 import re
 from datetime import datetime
@@ -50,22 +53,39 @@ def duration_seconds(value):
     return parsed if parsed is not None and parsed >= 0 else None
 
 
+def first(row, *names):
+    """The first of `names` the row carries (not None): CXone spells some fields two ways."""
+    for name in names:
+        value = row.get(name)
+        if value is not None:
+            return value
+    return None
+
+
+def flag(row, *names):
+    """True only when one of the spellings is JSON true (`isACW` in the spec, `isAcw` in older answers)."""
+    return any(row.get(name) is True for name in names)
+
+
 def board_row(row):
+    acw = flag(row, "isACW", "isAcw")
     return {
         "agentId": text(row.get("agentId"), 32),
         "firstName": text(row.get("firstName")),
         "lastName": text(row.get("lastName")),
         "userName": text(row.get("userName") or row.get("emailAddress"), 120),
-        "teamId": text(row.get("teamId"), 32),
+        "teamId": text(first(row, "teamId", "teamNo"), 32),
         "teamName": text(row.get("teamName")),
         "state": text(row.get("agentStateName"), 40),
         "stateReason": text(row.get("outStateDescription")),
         "stateSince": text(row.get("startDate"), 40),
         "skillId": text(row.get("skillId"), 32),
         "skillName": text(row.get("skillName")),
-        "mediaType": text(row.get("mediaTypeName"), 40),
+        # `agents/states` names the medium `mediaTypeName`; `agents/{agentId}/states` `mediaName`.
+        "mediaType": text(first(row, "mediaTypeName", "mediaName"), 40),
         "contactId": text(row.get("contactId"), 32),
-        "isACW": row.get("isACW") is True,
+        "isACW": acw,
+        "acw": acw,
     }
 
 
@@ -77,14 +97,18 @@ def _epoch(value):
 
 
 def skill_row(row, server_time=None):
-    earliest, now = _epoch(text(row.get("earliestQueueTime"), 40)), _epoch(server_time)
+    """`server_time` is the fallback for a row without its own `serverTime` (CXone sends it in
+    each row; the top level or `GET server-time` stand in)."""
+    earliest = _epoch(text(row.get("earliestQueueTime"), 40))
+    now = _epoch(text(row.get("serverTime"), 40)) or _epoch(server_time)
     longest = max(0, round(now - earliest)) if earliest is not None and now is not None else None
-    return {
+    queued = number(row.get("queueCount"))
+    shaped = {
         "skillId": text(row.get("skillId"), 32),
         "skillName": text(row.get("skillName")),
         "mediaType": text(row.get("mediaTypeName"), 40),
-        "queueCount": number(row.get("queueCount")),
-        "longestWaitSeconds": longest if number(row.get("queueCount")) else None,
+        "queueCount": queued,
+        "longestWaitSeconds": longest if queued else None,
         "contactsActive": number(row.get("contactsActive")),
         "agentsLoggedIn": number(row.get("agentsLoggedIn")),
         "agentsWorking": number(row.get("agentsWorking")),
@@ -94,6 +118,14 @@ def skill_row(row, server_time=None):
         "serviceLevel": number(row.get("serviceLevel")),
         "serviceLevelGoal": number(row.get("serviceLevelGoal")),
     }
+    if queued and longest is None:  # contacts wait, and CXone did not say since when (or what time it is)
+        shaped["notFromCXone"] = ["longestWaitSeconds"]
+    return shaped
+
+
+def needs_server_time(row):
+    """A queued row without its own `serverTime`: its longest wait needs another clock."""
+    return bool(number(row.get("queueCount"))) and _epoch(text(row.get("serverTime"), 40)) is None
 
 
 def summarize(contacts):
@@ -118,13 +150,67 @@ def summary_row(row):
 
 def contact_row(row):
     handle = [number(row.get(k)) for k in ("agentSeconds", "holdSeconds", "acwSeconds")]
-    return {
+    # `contactStartDate` today; `contactStart` in the older resultSet-era API.
+    start = text(first(row, "contactStartDate", "contactStart"), 40)
+    shaped = {
         "contactId": text(row.get("contactId"), 32),
-        "startDate": text(row.get("contactStart"), 40),
+        "startDate": start,
         "skillName": text(row.get("skillName")),
         "mediaType": text(row.get("mediaTypeName"), 40),
         "durationSeconds": number(row.get("totalDurationSeconds")),
         "handleSeconds": sum(v for v in handle if v is not None) if any(v is not None for v in handle) else None,
     }
+    if _epoch(start) is None:
+        shaped["notFromCXone"] = ["startDate"]
+    return shaped
 
 
+def newest_first(contacts):
+    """By start instant, newest first (CXone's timestamps vary in precision: never by string);
+    a contact without a start goes last."""
+    return sorted(contacts, key=lambda c: _epoch(c["startDate"]) or float("-inf"), reverse=True)
+
+
+def code_row(row):
+    """One of a team's unavailable codes: NICE's spec spells them `outstateId`/`outstateName`,
+    its SDK and older answers `outStateId`/`outStateName`."""
+    return {"id": count_of(first(row, "outstateId", "outStateId", "OutstateId", "OutStateId")),
+            "name": text(first(row, "outstateName", "outStateName", "OutstateName", "OutStateName"), 100),
+            "isAcw": flag(row, "isAcw", "isACW")}
+
+
+def count_of(value, limit=10**9 - 1):
+    """A whole non-negative id CXone may send as a number or a numeric string, or None."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        value = int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= limit else None
+
+
+# --- what a view needs from each answer: any of the spellings, in at least one row ------------
+
+NEEDS = {
+    "agents/states": (("agentId",), ("agentStateName",)),
+    "agents/{agentId}/states": (("agentStateName",),),
+    "skills/activity": (("skillId",), ("queueCount",)),
+    "contacts/completed": (("contactStartDate", "contactStart"),),
+    "agents/{agentId}/state-history": (("startDate",), ("agentStateName",)),
+    "teams/{teamId}/unavailable-codes": (("outstateId", "outStateId"), ("outstateName", "outStateName")),
+    "agents/{agentId}/performance": (("totalHandled",),),
+    "teams/{teamId}/performance-total": (("totalHandled",),),
+    "skills/summary": (("skillId",),),
+}
+
+
+def missing_fields(endpoint, rows):
+    """[(field, keys present)] for each need of `endpoint` that no row meets (the field named by
+    its first spelling; the keys are names only, never values). Nothing when there are no rows."""
+    if not rows:
+        return []
+    found = set().union(*(row.keys() for row in rows[:50]))
+    return [(spellings[0], present_keys(rows)) for spellings in NEEDS.get(endpoint, ()) if not found & set(spellings)]
+
+
+def present_keys(rows):
+    """The keys the first rows carried: bounded, printable names, never values."""
+    keys = set().union(*(row.keys() for row in rows[:50])) if rows else set()
+    return sorted(text(k, 40) for k in keys if isinstance(k, str))[:40]
