@@ -13,7 +13,7 @@ from accounts.admin import sign_out_environments, sign_out_tenants
 
 from . import discovery
 from .forms import EnvironmentForm, TenantForm
-from .models import Environment, Tenant
+from .models import Environment, NotUnderstood, Tenant
 
 
 def _status(obj):
@@ -77,9 +77,29 @@ class EnvironmentAdmin(DiscoveryColumns, admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
 
+class NotUnderstoodInline(admin.TabularInline):
+    """What the portal did not understand from CXone (workspaces/shapes.py): read-only, for
+    the operator comparing a tenant's answers with what the portal reads (docs/deploy.md,
+    "First day on a real tenant")."""
+
+    model = NotUnderstood
+    fields = ["endpoint", "field", "keys", "first_seen", "last_seen", "hours"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Tenant)
 class TenantAdmin(DiscoveryColumns, admin.ModelAdmin):
     form = TenantForm
+    inlines = [NotUnderstoodInline]
     list_display = ["name", "slug", "environment", "is_active", "last_sign_in", "failures_24h", "discovery_status",
                     "discovery_age", "api_base_url"]
     list_filter = ["is_active", "environment"]
