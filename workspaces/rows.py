@@ -189,15 +189,18 @@ def count_of(value, limit=10**9 - 1):
 # --- what a view needs from each answer: any of the spellings, in at least one row ------------
 
 NEEDS = {
+    "agents": (("agentId",),),
+    "agents/{agentId}": (("teamId",), ("teamName",)),
     "agents/states": (("agentId",), ("agentStateName",)),
     "agents/{agentId}/states": (("agentStateName",),),
-    "skills/activity": (("skillId",), ("queueCount",)),
+    "skills/activity": (("skillId",), ("queueCount",), ("earliestQueueTime",)),
     "contacts/completed": (("contactStartDate", "contactStart"),),
     "agents/{agentId}/state-history": (("startDate",), ("agentStateName",)),
     "teams/{teamId}/unavailable-codes": (("outstateId", "outStateId"), ("outstateName", "outStateName")),
     "agents/{agentId}/performance": (("totalHandled",),),
     "teams/{teamId}/performance-total": (("totalHandled",),),
     "skills/summary": (("skillId",),),
+    "agents/{agentId}/messages": (("messageId",), ("subject",)),
 }
 
 
