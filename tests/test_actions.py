@@ -52,6 +52,7 @@ def an_agent(browser, *, state=None, team=None):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("both_shapes")
 def test_unavailable_codes_of_a_team(supervisor):
     body = supervisor.client.get("/api/supervisor/teams/1/unavailable-codes/", **XHR).json()
     assert {"id": 101, "name": "Break", "isAcw": False} in body["codes"]
@@ -61,6 +62,7 @@ def test_unavailable_codes_of_a_team(supervisor):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("both_shapes")
 def test_a_state_change_is_done_recorded_and_on_the_board_at_the_next_poll(supervisor):
     agent = next((a for a in supervisor.agents.values() if a["teamId"] == "1" and a["state"] == "Available"), None) \
         or an_agent(supervisor, state="Available")  # on a contact, CXone starts the new state when the contact ends

@@ -60,6 +60,7 @@ def test_the_dashboard_sends_each_role_to_its_page(agent, supervisor):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("both_shapes")
 def test_the_agents_day_has_every_contact_of_the_last_24_hours_newest_first_with_figures(agent):
     body = agent.client.get("/api/agent/contacts/", **XHR).json()
     assert set(body) >= {"contacts", "total", "summary", "window", "asOf", "stale"} and body["stale"] is False
@@ -88,6 +89,7 @@ def test_an_agent_gets_a_readable_403_and_cxone_is_never_called(agent):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("both_shapes")
 def test_the_board_lists_every_agent_with_state_team_skill_and_login(supervisor):
     body = board(supervisor.client).json()
     agents = body["agents"]
@@ -95,10 +97,11 @@ def test_the_board_lists_every_agent_with_state_team_skill_and_login(supervisor)
     assert set(agents[0]) >= {"agentId", "firstName", "lastName", "userName", "teamName", "state", "stateReason", "stateSince", "skillName"}
     assert {a["state"] for a in agents} <= {"Available", "InboundContact", "OutboundContact", "Unavailable", "LoggedOut", "LoggedIn"}
     assert any(a["stateReason"] for a in agents if a["state"] == "Unavailable")
+    assert all(isinstance(a["acw"], bool) and a["acw"] == a["isACW"] for a in agents) and all(a["teamId"] for a in agents)
     skills = supervisor.client.get("/api/supervisor/skills/", **XHR).json()["skills"]
     assert {"skillId", "skillName", "queueCount", "longestWaitSeconds", "agentsAvailable", "serviceLevel", "serviceLevelGoal", "today"} <= set(skills[0])
     waiting = [s for s in skills if s["queueCount"]]
-    assert all(isinstance(s["longestWaitSeconds"], int) for s in waiting)
+    assert all(isinstance(s["longestWaitSeconds"], int) and "notFromCXone" not in s for s in waiting)
     # Today's figures: CXone sends durations as ISO-8601 strings ("PT4M17S"); the board gets seconds.
     today = [s["today"] for s in skills if s["today"] and s["today"]["contactsHandled"]]
     assert today and all(t["averageHandleTime"] > 0 and t["averageSpeedToAnswer"] is not None for t in today)
