@@ -827,11 +827,11 @@ class CXoneAPI:
         self.delays = {}  # tenantId -> seconds added to each of that tenant's API calls
         # path, route template or "*" (optionally as (key, role)) -> status or (status, body)
         self.faults = {}
-        shapes = os.environ.get("CXONE_SIMULATOR_SHAPES", "spec").strip().lower() or "spec"
+        shapes = os.getenv("CXONE_SIMULATOR_SHAPES", "spec").strip().lower() or "spec"
         if shapes not in SHAPES:
             raise ValueError(f"CXONE_SIMULATOR_SHAPES is one of {', '.join(SHAPES)}, not {shapes!r}")
         self.shapes = shapes  # "spec" (NICE's OpenAPI spec) or "sdk" (NICE's agent SDK, older answers)
-        self.dropped = {f.strip() for f in os.environ.get("CXONE_SIMULATOR_DROP", "").split(",") if f.strip()}
+        self.dropped = {f.strip() for f in os.getenv("CXONE_SIMULATOR_DROP", "").split(",") if f.strip()}
         self._lock = threading.Lock()
 
     # --- for tests and the demo ----------------------------------------------------------------------
