@@ -138,46 +138,42 @@ def _rounded(value):
     return round(value) if value is not None else None
 
 
-def team_of(client, agent_id, marks, previous):
-    """The agent's teamId: from the newest state CXone reported, else the last read's, else
-    `agents/{agentId}`. None when CXone will not say."""
+def team_of(marks, previous):
+    """The agent's teamId from the newest state CXone reported (`teamId` or `teamNo`), else the
+    last read's; None when neither says (`team_facts` asks `agents/{agentId}`)."""
     for mark in reversed(marks):
         if mark[5]:
             return mark[5]
-    if (previous or {}).get("team_id"):
-        return previous["team_id"]
-    try:
-        rows = client.get("agents/{agentId}", "agents", agentId=agent_id)
-    except APIError as exc:
-        if exc.reason in PANEL_REFUSALS:
-            return None
-        raise
-    return (text(rows[0].get("teamId"), 32) or None) if rows else None
+    return (previous or {}).get("team_id")
 
 
 def team_facts(client, agent_id, team_id, previous, started):
-    """(team name, ids of the team's after-contact-work codes), kept for FULL_HISTORY_SECONDS.
-    The name comes from `agents/{agentId}` (performance rows carry none); the codes from
-    `teams/{teamId}/unavailable-codes` in either casing. What CXone refuses stays empty."""
+    """{"team_id", "name", "acw": ids of the team's after-contact-work codes, "code_rows"},
+    kept for FULL_HISTORY_SECONDS. The name (and the team, when the history named none) comes
+    from `agents/{agentId}`: performance rows carry no name. The codes come from
+    `teams/{teamId}/unavailable-codes`, in either casing. What CXone refuses stays empty."""
     kept = (previous or {}).get("team_facts")
-    if kept and kept.get("team_id") == team_id and started < kept.get("at", 0) + FULL_HISTORY_SECONDS:
+    if kept and team_id in (None, kept.get("team_id")) and started < kept.get("at", 0) + FULL_HISTORY_SECONDS:
         return kept
     facts = {"team_id": team_id, "at": started, "name": "", "acw": [], "code_rows": []}
     try:
         rows = client.get("agents/{agentId}", "agents", agentId=agent_id)
-        facts["name"] = text(rows[0].get("teamName")) if rows else ""
     except APIError as exc:
         if exc.reason not in PANEL_REFUSALS:
             raise
-    if team_id is not None:
+        rows = []
+    if rows:
+        facts["name"] = text(rows[0].get("teamName"))
+        facts["team_id"] = team_id or text(first(rows[0], "teamId", "teamNo"), 32) or None
+    if facts["team_id"] is not None:
         try:
-            rows = client.get("teams/{teamId}/unavailable-codes", "unavailableCodes", teamId=team_id)
+            rows = client.get("teams/{teamId}/unavailable-codes", "unavailableCodes", teamId=facts["team_id"])
         except APIError as exc:
             if exc.reason not in PANEL_REFUSALS:
                 raise
             rows = []
         facts["acw"] = sorted({c["id"] for c in map(code_row, rows) if c["isAcw"] and c["id"] is not None})
-        facts["code_rows"] = rows[:1]
+        facts["code_rows"] = rows[:1]  # for the shape check: the keys of one row
     return facts
 
 
@@ -225,8 +221,8 @@ def read_day(ws, agent_id, *, interval=None, if_none_match=None):
             if exc.reason not in PANEL_REFUSALS:
                 raise
             history_reason = reason_body(exc.reason)
-        team_id = team_of(client, agent_id, marks, previous)
-        facts = team_facts(client, agent_id, team_id, previous, started)
+        facts = team_facts(client, agent_id, team_of(marks, previous), previous, started)
+        team_id = facts["team_id"]
         if facts["code_rows"]:
             shapes.check(ws, "teams/{teamId}/unavailable-codes", facts["code_rows"])
         states = timeline(marks, start, end, set(facts["acw"])) if history_reason is None else None
