@@ -77,19 +77,17 @@ class EnvironmentAdmin(DiscoveryColumns, admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
 
-class NotUnderstoodInline(admin.TabularInline):
-    """What the portal did not understand from CXone (workspaces/shapes.py): read-only, for
-    the operator comparing a tenant's answers with what the portal reads (docs/deploy.md,
-    "First day on a real tenant")."""
+@admin.register(NotUnderstood)
+class NotUnderstoodAdmin(admin.ModelAdmin):
+    """What the portal did not understand from CXone (workspaces/shapes.py), read-only: for the
+    operator comparing a tenant's answers with what the portal reads (docs/deploy.md, "First
+    day on a real tenant")."""
 
-    model = NotUnderstood
-    fields = ["endpoint", "field", "keys", "first_seen", "last_seen", "hours"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = False
+    list_display = ["tenant", "endpoint", "field", "keys", "first_seen", "last_seen", "hours"]
+    list_filter = ["tenant", "endpoint"]
+    readonly_fields = list_display
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -99,13 +97,12 @@ class NotUnderstoodInline(admin.TabularInline):
 @admin.register(Tenant)
 class TenantAdmin(DiscoveryColumns, admin.ModelAdmin):
     form = TenantForm
-    inlines = [NotUnderstoodInline]
     list_display = ["name", "slug", "environment", "is_active", "last_sign_in", "failures_24h", "discovery_status",
                     "discovery_age", "api_base_url"]
     list_filter = ["is_active", "environment"]
     search_fields = ["name", "slug", "tenant_id"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["sign_in_status", "recent_sign_ins", "discovered", "discovered_at", "discovery_status"]
+    readonly_fields = ["sign_in_status", "recent_sign_ins", "discovered", "discovered_at", "discovery_status", "not_understood"]
     actions = [run_discovery, sign_out_tenants]
 
     def get_queryset(self, request):
@@ -139,6 +136,15 @@ class TenantAdmin(DiscoveryColumns, admin.ModelAdmin):
             return "none yet"
         return format_html_join(mark_safe("<br>"), "{} · {} · {} {}",
                                 ((f"{e.at:%Y-%m-%d %H:%M:%S} UTC", e.get_kind_display(), e.who or "—", e.reason) for e in events))
+
+    @admin.display(description="What the portal did not understand from CXone")
+    def not_understood(self, obj):
+        records = list(obj.not_understood.all()[:20]) if obj.pk else []
+        if not records:
+            return "nothing so far"
+        return format_html_join(mark_safe("<br>"), "{} · no {} · seen in {} hour(s), first {} UTC, last {} UTC · keys present: {}", (
+            (r.endpoint, r.field, r.hours, f"{r.first_seen:%Y-%m-%d %H:%M}", f"{r.last_seen:%Y-%m-%d %H:%M}", r.keys or "—")
+            for r in records))
 
     @admin.display(description="discovered (CXone's answer)")
     def discovered(self, obj):

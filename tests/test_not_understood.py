@@ -36,6 +36,9 @@ def test_a_missing_start_date_says_not_available_and_is_listed_for_the_tenant(cx
     assert len(logged) == 1 and logged[0].reason == "api_unexpected_shape" and logged[0].endpoint == "contacts/completed"
     page = admin_client.get(f"/admin/tenants/tenant/{record.tenant.pk}/change/").content.decode()
     assert "What the portal did not understand from CXone" in page and "contacts/completed" in page and "contactStartDate" in page
+    listing = admin_client.get("/admin/tenants/notunderstood/").content.decode()
+    assert "contacts/completed" in listing and "agentSeconds" in listing
+    assert admin_client.get("/admin/tenants/notunderstood/add/").status_code == 403  # read-only
 
 
 @pytest.mark.django_db
