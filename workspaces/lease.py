@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from enum import Enum
 
 from django.core.cache.backends.redis import RedisCache
+from django.utils.connection import ConnectionProxy
 from redis.exceptions import LockError
 
 
@@ -114,7 +115,15 @@ class CacheLease(Lease):
         return max(0.0, expiry - time.time()) if expiry else 0.0
 
 
+def backend(cache):
+    """The cache itself behind Django's `cache` proxy (which is no RedisCache to isinstance)."""
+    if isinstance(cache, ConnectionProxy):
+        return cache._connections[cache._alias]
+    return cache
+
+
 def lease(cache, key, seconds):
+    cache = backend(cache)
     return (RedisLease if isinstance(cache, RedisCache) else CacheLease)(cache, key, seconds)
 
 
