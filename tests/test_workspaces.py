@@ -317,3 +317,16 @@ def test_a_request_cxone_calls_bad_is_a_reason(supervisor):
     supervisor.cxone.sim.api.faults["skills/activity"] = (400, {"error": "Bad request"})
     response = supervisor.client.get("/api/supervisor/skills/", **XHR)
     assert response.status_code == 502 and response.json()["reason"] == "api_bad_request"
+
+
+@pytest.mark.django_db
+def test_the_skills_answer_like_the_board_etag_304_and_gzip(supervisor, later):
+    first = supervisor.client.get("/api/supervisor/skills/", **XHR)
+    assert first.status_code == 200 and first["ETag"] and "today" in first.json()["skills"][0]
+    again = supervisor.client.get("/api/supervisor/skills/", HTTP_IF_NONE_MATCH=first["ETag"], **XHR)
+    assert again.status_code == 304 and again.content == b"" and again["ETag"] == first["ETag"]
+    zipped = supervisor.client.get("/api/supervisor/skills/", HTTP_ACCEPT_ENCODING="gzip", **XHR)
+    assert zipped["Content-Encoding"] == "gzip" and json.loads(gzip.decompress(zipped.content)) == first.json()
+    later(6)  # a new read of the skills: a new version, the whole answer again
+    newer = supervisor.client.get("/api/supervisor/skills/", HTTP_IF_NONE_MATCH=first["ETag"], **XHR)
+    assert newer.status_code == 200 and newer["ETag"] != first["ETag"]
