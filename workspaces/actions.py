@@ -10,7 +10,6 @@ refused, and the board shows its effect at its next poll.
 """
 import json
 import logging
-from datetime import datetime, timezone as dt_timezone
 
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
@@ -21,7 +20,7 @@ from core.observability import current_request_id
 from core.reasons import Reason, ReasonError
 from core.web import json_error
 
-from .adapter import text
+from .adapter import iso, text
 from .cxone_api import APIError, count
 from .models import SupervisorAction
 from .views import answer, cxone_user_required, identity_changed, json_view, session_guard, supervisor_required, workspace
@@ -189,7 +188,7 @@ def send_message(request):
     elif target_type == "Team" and target_id not in ws.board_team_ids():
         raise Refused(Reason.API_NOT_FOUND, f"team {target_id} not on the board")
     outgoing = {"subject": subject, "message": message, "targetType": target_type,
-                "startDate": datetime.now(dt_timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"), "expireMinutes": 480}
+                "startDate": iso(ws.clock()), "expireMinutes": 480}
     if target_type != "Everyone":
         outgoing["targetId"] = target_id
 
