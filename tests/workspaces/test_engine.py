@@ -6,7 +6,6 @@ fetch CXone is "slow" on is held at its first step until the test lets it go."""
 import itertools
 import threading
 import time
-import uuid
 from types import SimpleNamespace
 
 import pytest
