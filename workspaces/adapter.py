@@ -109,6 +109,15 @@ def rediscover(tenant, cache):
         logger.warning("re-discovery failed", extra={"event": "discovery", "reason": exc.reason})
 
 
+# What a page polls on its own (the board's page, the agent's page): never behind one user's
+# reads on demand (codes, an agent's contacts, today's figures), which wait their turn.
+PAGE_POLLS = ("agents", "skills", "state", "messages", "day:")
+
+
+def priority_of(name):
+    return Priority.BOARD if name in PAGE_POLLS or name.startswith("day:") else Priority.SECONDARY
+
+
 def directory_logins(rows):
     return {text(r.get("agentId"), 32): text(r.get("userName") or r.get("emailAddress"), 120) for r in rows}
 
@@ -151,7 +160,8 @@ class Workspace:
 
     # --- the engine, as the views and actions know it ----------------------------------------------
 
-    def serve(self, name, interval, fetch, *, if_none_match=None, with_body=True, priority=Priority.SECONDARY):
+    def serve(self, name, interval, fetch, *, if_none_match=None, with_body=True, priority=None):
+        priority = priority or priority_of(name)
         return self.resources.serve(name, interval, fetch, priority=priority, if_none_match=if_none_match, with_body=with_body)
 
     def body(self, name, age=None):
@@ -167,7 +177,7 @@ class Workspace:
 
     def board(self, *, if_none_match=None, with_body=True):
         return self.serve("agents", self.limits.poll_seconds, self._fetch_board, if_none_match=if_none_match,
-                          with_body=with_body, priority=Priority.BOARD)
+                          with_body=with_body)
 
     def _fetch_board(self, state, started):
         return board_read.read(self.client(), state, started, full_read_seconds=self.limits.full_read_seconds,
@@ -211,8 +221,7 @@ class Workspace:
             rows, server_time = self.client().skill_activity()
             skills = [skill_row(s, server_time) for s in rows]
             return {"payload": {"skills": skills}}, {"skills": skills}
-        return self.serve("skills", self.limits.poll_seconds, fetch, if_none_match=if_none_match, with_body=with_body,
-                          priority=Priority.BOARD)
+        return self.serve("skills", self.limits.poll_seconds, fetch, if_none_match=if_none_match, with_body=with_body)
 
     def skill_summary(self, start, *, with_body=True):
         """Today's figures per skill (CXone's skills/summary from `start`, the local day's
@@ -248,7 +257,7 @@ class Workspace:
         def fetch(state, started):
             payload = {"state": board_row(self.client().agent_state(agent_id) or {})}
             return {"payload": payload}, payload
-        return self.serve("state", self.limits.poll_seconds, fetch, priority=Priority.BOARD)
+        return self.serve("state", self.limits.poll_seconds, fetch)
 
 
 # --- CXone's rows, as the portal shows them: bounded, printable text; numbers or None ---------------

@@ -21,8 +21,8 @@ from redis.exceptions import LockError
 
 
 class Priority(Enum):
-    BOARD = "board"  # what a page polls (the board, the skills, the agent's own state)
-    SECONDARY = "secondary"  # codes, contacts, summaries, the agent's day: one per user in flight
+    BOARD = "board"  # what a page polls (the board, the skills, the agent's day, state and inbox)
+    SECONDARY = "secondary"  # reads on demand (codes, contacts, summaries): one per user in flight
 
 
 class Lease:
