@@ -197,7 +197,6 @@ def test_one_fetch_in_flight_and_nobody_waits_for_it(small, clock):
 
     def poll(n):
         ws = gated(workspace(small, clock, cache=cache, first_load_wait=0.1, page_size=100), gate)
-        ws.sleep = time.sleep  # the first-load wait counts its steps: real ones here, five of them
         answers[n] = ws.board().error
     threads = [threading.Thread(target=poll, args=(n,)) for n in range(4)]
     for t in threads:
