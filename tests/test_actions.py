@@ -12,6 +12,7 @@ from .conftest import AGENT, SUPERVISOR, Browser
 
 XHR = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}
 VIEWER = "vera.viewer@acme.example"
+WORLD_AT = 1796126400.0  # 2026-12-01T12:00:00Z, a weekday at noon: agents in every state
 
 
 def signed_in(cxone, username, *, csrf_checks=True):
@@ -34,7 +35,8 @@ def calls(browser, method="POST"):
 
 
 @pytest.fixture
-def supervisor(cxone):
+def supervisor(cxone, portal_clock):
+    portal_clock.at(WORLD_AT)  # the simulator's world is a function of its clock: a fixed one
     browser = signed_in(cxone, SUPERVISOR)
     body = browser.client.get("/api/supervisor/agents/", **XHR).json()
     browser.agents = {a["agentId"]: a for a in body["agents"]}
@@ -48,7 +50,7 @@ def an_agent(browser, *, state=None, team=None):
             continue
         if (state is None or a["state"] == state) and (team is None or a["teamId"] == team):
             return a
-    pytest.skip(f"no agent in state {state}")
+    raise AssertionError(f"the simulator's world at {WORLD_AT} has no logged-in agent in state {state}, team {team}")
 
 
 @pytest.mark.django_db

@@ -3,6 +3,7 @@
 the drawer by keyboard alone, each action from the page (confirm, outcome, the board
 updated), the message form, and the wallboard."""
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -35,7 +36,13 @@ def test_rows_update_in_place_and_focus_survives_polls(board):
     button = rows(board).nth(12).locator("button.agent-name")
     button.focus()
     name = button.inner_text()
-    board.wait_for_timeout(6000)  # past a poll of the board (every 5 s)
+
+    def changed(response):  # a poll that brought something: a newer version than the page had
+        return "/api/supervisor/agents/?since=" in response.url and response.status == 200
+    with board.expect_response(changed, timeout=60000) as polled:
+        pass
+    had = int(parse_qs(urlsplit(polled.value.url).query)["since"][0])
+    assert polled.value.json()["version"] > had
     expect(board.locator("button.agent-name:focus")).to_have_text(name)
     assert re.search(r"updated \d+ s ago", board.locator('[data-test="as-of"]').inner_text())
 

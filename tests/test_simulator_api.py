@@ -3,7 +3,6 @@ the wall clock, never a sleep): a team of any size, the supervisor's actions, me
 the agent's day. Every world here is a function of the clock, so each test is deterministic
 and runs at several times of day, 00:05 UTC among them."""
 import re
-import time
 from datetime import datetime, timezone
 
 import jwt
@@ -119,22 +118,16 @@ def pick(rows, test):
 # --- team size, page cap, deltas ---------------------------------------------------------------------
 
 
-def test_a_team_of_3000_in_pages_of_50_answers_in_milliseconds():
+def test_a_team_of_3000_in_pages_of_50_answers_every_agent():
     op, clock = start("00:05", team_size=3000, page_cap=50)
     try:
         sam = Caller(op, SUPERVISOR)
-        started = time.perf_counter()
-        first = sam.get("agents/states", top=100)  # builds the team, then answers one page
-        first_ms = (time.perf_counter() - started) * 1000
+        first = sam.get("agents/states", top=100)  # builds the team, then answers one page (timed in bench/timings.py)
         body = first.json()
         assert first.status_code == 200 and len(body["agentStates"]) == 50 and body["totalRecords"] == 3000
         assert "top=50" in body["_links"]["next"] and "skip=50" in body["_links"]["next"]
-        started = time.perf_counter()
         rows, _ = sam.every("agents/states", "agentStates", top=100)
-        whole_ms = (time.perf_counter() - started) * 1000
         assert len({r["agentId"] for r in rows}) == 3000
-        print(f"3,000 agents: first page (team built) {first_ms:.0f} ms; all 60 pages {whole_ms:.0f} ms")
-        assert first_ms < 1500 and whole_ms < 6000  # milliseconds each, with room for a busy machine
         # Unchanged clock: nothing changed (304); 20 seconds on: only the agents who changed.
         since = body["lastPollTime"]
         assert sam.get("agents/states", updatedSince=since).status_code == 304

@@ -10,7 +10,6 @@ refused, and the board shows its effect at its next poll.
 """
 import json
 import logging
-from datetime import datetime, timezone as dt_timezone
 
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
@@ -22,6 +21,7 @@ from core.reasons import Reason, ReasonError
 from core.web import json_error
 
 from . import shapes
+from .adapter import iso
 from .rows import code_row, text
 from .cxone_api import APIError
 from .models import SupervisorAction
@@ -188,7 +188,7 @@ def send_message(request):
     elif target_type == "Team" and target_id not in ws.board_team_ids():
         raise Refused(Reason.API_NOT_FOUND, f"team {target_id} not on the board")
     outgoing = {"subject": subject, "message": message, "targetType": target_type,
-                "startDate": datetime.now(dt_timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"), "expireMinutes": 480}
+                "startDate": iso(ws.clock()), "expireMinutes": 480}
     if target_type != "Everyone":  # CXone types targetId as a number
         outgoing["targetId"] = int(target_id) if target_id.isascii() and target_id.isdigit() else target_id
 
