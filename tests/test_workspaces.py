@@ -188,7 +188,7 @@ def test_throttling_serves_the_last_good_data_as_stale_and_backs_off(supervisor,
     sim.api.faults["*"] = status
     later(6)
     body = board(supervisor.client).json()
-    assert body["stale"] is True and len(body["agents"]) == TEAM_SIZE and body["reason"] == "api_throttled" and body["notice"]
+    assert body["stale"] is True and len(body["agents"]) == TEAM_SIZE and body["reason"] == "api_throttled" and body["message"]
     throttled = api_calls(sim)
     later(1.5)  # inside the back-off (2 s, jittered by 20 %): no call
     assert board(supervisor.client).json()["stale"] is True
@@ -257,7 +257,7 @@ def test_drill_downs_only_for_agents_on_the_board_and_404s_are_cached(supervisor
     sim = supervisor.cxone.sim
     before = api_calls(sim)
     response = supervisor.client.get("/api/supervisor/agents/999999/contacts/", **XHR)
-    assert response.status_code == 404 and response.json()["reason"] == "api_not_found" and api_calls(sim) == before
+    assert response.status_code == 404 and response.json()["reason"] == "not_on_board" and api_calls(sim) == before
 
 
 @pytest.mark.django_db

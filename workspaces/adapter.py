@@ -63,6 +63,8 @@ REFUSED = {Reason.API_FORBIDDEN, Reason.API_UNAUTHORIZED}
 class SessionEnded(ReasonError):
     """The refresh after a 401 failed: the session ends as it does in the middleware."""
 
+    ends_session = True
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -288,7 +290,7 @@ class Workspace:
         version = max(int(started * 1000), (meta or {}).get("version", 0) + 1)
         stamp = {"version": version, "asOf": iso(self.clock()), "stale": stale_reason is not None}
         if stale_reason is not None:
-            stamp.update(reason=stale_reason.value, notice=str(stale_reason.words))
+            stamp.update(reason=stale_reason.value, message=str(stale_reason.words))
         raw, gz = encode({**payload, **stamp})
         if state is not None:
             history = state.get("history")
