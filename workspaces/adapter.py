@@ -51,7 +51,9 @@ from .cxone_api import NOT_MODIFIED, APIError, CXoneClient
 logger = logging.getLogger(__name__)
 
 BACKOFF_STEPS = (2, 6, 18, 60)  # seconds; CXone sends no reliable Retry-After
-CACHE_TTL = 24 * 3600
+# A resource, a refusal too, is kept this many of its own intervals (at least KEEP_FLOOR seconds,
+# past the longest back-off and a full read), not a day: a key nobody polls goes soon.
+KEEP_INTERVALS, KEEP_FLOOR = 12, 300
 HISTORY = 36  # versions kept for `?since=` (3 minutes at 5 s)
 # Failures after which the data is still worth showing, marked stale.
 TRANSIENT = {Reason.API_THROTTLED, Reason.API_TIMEOUT, Reason.API_UNAVAILABLE, Reason.API_BAD_RESPONSE,
@@ -176,6 +178,7 @@ class Workspace:
         self.limits = limits or Limits.from_settings()
         self.session = session
         self.on_refused = on_refused  # (reason) -> None: e.g. re-read the user's portal role
+        self._ttls = {}  # resource name -> how long its entries are kept (set by `serve`)
 
     @classmethod
     def for_request(cls, request, **kwargs):
@@ -198,6 +201,11 @@ class Workspace:
     def _key(self, name, part):
         return f"cxone:ws:{name}:{self.scope}:{part}"
 
+    def _ttl(self, name):
+        """How long `name`'s entries are kept: KEEP_INTERVALS of its interval, KEEP_FLOOR when this
+        Workspace did not serve it (an action invalidating the board)."""
+        return self._ttls.get(name, KEEP_FLOOR)
+
     def _backoff_key(self):
         return f"cxone:ws:backoff:{self.tenant.pk}"
 
@@ -207,6 +215,7 @@ class Workspace:
         """The resource `name`: fetched by `fetch(previous_state) -> (state, payload)` when older
         than `interval`, by the one request holding the lease; from the cache otherwise.
         `with_body=False` answers the version and age only (a caller that may send less)."""
+        self._ttls[name] = max(KEEP_FLOOR, int(KEEP_INTERVALS * interval))
         meta = self.cache.get(self._key(name, "meta"))
         now = self.clock()
         if meta is None or now >= meta["started"] + interval:
@@ -277,7 +286,7 @@ class Workspace:
             meta = {**meta, "started": started, "as_of": self.clock(), "error": None}
             if meta.get("stale") and state is not None:  # the stale mark goes: a new version, same rows
                 return self._store(name, None, self._repayload(state), started, meta)
-            self.cache.set(self._key(name, "meta"), meta, CACHE_TTL)
+            self.cache.set(self._key(name, "meta"), meta, self._ttl(name))
             return meta
         new_state, payload = answer
         if meta is not None and meta.get("started", 0) > started:
@@ -298,14 +307,14 @@ class Workspace:
                 history[-1] = (version, *history[-1][1:])
             delta = state.pop("delta", None)
             state = {**state, "version": version}
-            self.cache.set(self._key(name, "state"), state, CACHE_TTL)
+            self.cache.set(self._key(name, "state"), state, self._ttl(name))
             if delta is not None:  # the common `?since=<previous version>`, encoded once too
                 delta_raw, delta_gz = encode({**delta["payload"], **stamp})
-                self.cache.set(self._key(name, "delta"), {"from": delta["from"], "version": version, "raw": delta_raw, "gz": delta_gz}, CACHE_TTL)
-        self.cache.set(self._key(name, "body"), {"version": version, "raw": raw, "gz": gz}, CACHE_TTL)
+                self.cache.set(self._key(name, "delta"), {"from": delta["from"], "version": version, "raw": delta_raw, "gz": delta_gz}, self._ttl(name))
+        self.cache.set(self._key(name, "body"), {"version": version, "raw": raw, "gz": gz}, self._ttl(name))
         as_of = self.clock() if stale_reason is None else (meta or {}).get("as_of", self.clock())
         meta = {"version": version, "started": started, "as_of": as_of, "stale": stale_reason is not None, "error": stale_reason}
-        self.cache.set(self._key(name, "meta"), meta, CACHE_TTL)
+        self.cache.set(self._key(name, "meta"), meta, self._ttl(name))
         return meta
 
     def _repayload(self, state):
@@ -319,7 +328,7 @@ class Workspace:
                 self.on_refused(exc.reason)
             return self._refusal(name, exc.reason, started, int(self.limits.poll_seconds) or 1)
         if exc.reason == Reason.API_NOT_FOUND:  # answered (and cached) like data
-            return self._refusal(name, exc.reason, started, CACHE_TTL)
+            return self._refusal(name, exc.reason, started, self._ttl(name))
         if exc.reason in (Reason.API_THROTTLED, Reason.API_TIMEOUT, Reason.API_UNAVAILABLE):
             self._back_off()
             if exc.reason == Reason.API_UNAVAILABLE and "ConnectionError" in exc.detail:
@@ -334,7 +343,7 @@ class Workspace:
         state = self.cache.get(self._key(name, "state"))
         if meta.get("error") == reason or state is None:
             meta = {**meta, "started": started, "stale": True, "error": reason}
-            self.cache.set(self._key(name, "meta"), meta, CACHE_TTL)
+            self.cache.set(self._key(name, "meta"), meta, self._ttl(name))
             return meta
         return self._store(name, None, self._repayload(state), started, meta, stale_reason=reason)
 
@@ -410,7 +419,7 @@ class Workspace:
         """The next poll fetches at once (after an action changed what CXone will answer)."""
         meta = self.cache.get(self._key(name, "meta"))
         if meta is not None and not meta.get("refused"):
-            self.cache.set(self._key(name, "meta"), {**meta, "started": 0}, CACHE_TTL)
+            self.cache.set(self._key(name, "meta"), {**meta, "started": 0}, self._ttl(name))
 
     def _fetch_board(self, state, started):
         full = (state is None or not state.get("last_poll") or state.get("needs_full")
