@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
 from django.urls import register_converter
@@ -118,7 +119,7 @@ def api_view(method, role, *, query=None, body=None, reads_cxone=True):
             for name, field in (query or {}).items():
                 kwargs[name] = field.check(request.GET.get(name), name)
             if body is not None:
-                kwargs["body"] = checked_body(request.body, body)
+                kwargs["body"] = checked_body(request, body)
             return view(request, *args, **kwargs)
         return never_cache(require_http_methods([method])(signin_required(wrapper)))
     return decorate
@@ -216,9 +217,17 @@ def depth(value, limit):
     return level
 
 
-def checked_body(raw, fields):
+def checked_body(request, fields):
     """A JSON object of at most BODY_MAX bytes, nested at most MAX_DEPTH, whose named fields
-    pass their checks (others are ignored): {name: value}, or `bad_input`."""
+    pass their checks (others are ignored): {name: value}, or `bad_input`. A body declared
+    larger is refused unread."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isascii() or not declared.isdigit() or int(declared) > BODY_MAX:
+        raise Refused(Reason.BAD_INPUT, "body too large")
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise Refused(Reason.BAD_INPUT, "body too large")
     if len(raw) > BODY_MAX:
         raise Refused(Reason.BAD_INPUT, "body too large")
     try:
