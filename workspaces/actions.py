@@ -25,7 +25,8 @@ from core.observability import current_request_id
 from core.reasons import Reason, ReasonError
 
 from .adapter import board_row, text
-from .api import AGENT, SUPERVISOR, Choice, Identifier, Integer, Refused, Text, answer, api_view, now, within_rate, workspace
+from .api import (AGENT, SUPERVISOR, Choice, Identifier, Integer, Refused, Text, answer, api_view, board_team_ids, now,
+                  within_rate, workspace)
 from .cxone_api import APIError, count
 from .models import SupervisorAction
 
@@ -75,8 +76,8 @@ class Audit:
             client = ws.client()
         try:
             call(client)
-        except ReasonError as exc:
-            self.record(getattr(exc, "status", None) or client.last_status, exc.reason.value)
+        except ReasonError as exc:  # CXone's refusal, with its status (none when it did not answer)
+            self.record(getattr(exc, "status", None), exc.reason.value)
             raise
         except Exception:
             self.record(client.last_status, OUTCOME_ERROR)
@@ -92,7 +93,7 @@ class Audit:
 def acting_agent(ws, agent_id):
     """The agent as this supervisor's board knows them; when no board was read yet (a script,
     a cleared cache), as CXone answers for them now. Not on the board: `not_on_board`."""
-    if ws.board_ids():
+    if ws.board_ids():  # one cache read; the agent's row is a second
         agent = ws.board_agent(agent_id)
     else:
         row = ws.client().agent_state(agent_id)
@@ -101,15 +102,6 @@ def acting_agent(ws, agent_id):
     if agent is None:
         raise Refused(Reason.NOT_ON_BOARD, f"agent {agent_id}")
     return agent
-
-
-def board_team_ids(ws):
-    """The teams on this supervisor's board, read first if no board was read yet."""
-    teams = ws.board_team_ids()
-    if not teams:
-        ws.board(with_body=False)
-        teams = ws.board_team_ids()
-    return teams
 
 
 def team_codes(ws, team_id):

@@ -37,6 +37,7 @@ from core.web import json_error, wants_json
 
 from . import adapter
 from .adapter import Workspace
+from .cxone_api import APIError
 
 AGENT, SUPERVISOR = "agent", "supervisor"  # any CXone user; supervisors only
 BODY_MAX = 8192  # a message is at most 1,124 characters; room for escapes, nothing more
@@ -267,6 +268,31 @@ def workspace(request):
         if reason == Reason.API_FORBIDDEN and identity.portal_role == PortalRole.SUPERVISOR:
             roles.reconsider(identity)
     return Workspace.for_request(request, on_refused=refused)
+
+
+def board_ids(ws):
+    """The agents on this user's board, the board read first if it was not yet: what a
+    secondary read (contacts, codes) may ask CXone about."""
+    ids = ws.board_ids()
+    if not ids:
+        _read_board(ws)
+        ids = ws.board_ids()
+    return ids
+
+
+def board_team_ids(ws):
+    """The teams on this user's board, the board read first if it was not yet."""
+    teams = ws.board_team_ids()
+    if not teams:
+        _read_board(ws)
+        teams = ws.board_team_ids()
+    return teams
+
+
+def _read_board(ws):
+    served = ws.board(with_body=False)
+    if served.error is not None:
+        raise APIError(served.error, "the board, read before a secondary read")
 
 
 def answer(request, served):

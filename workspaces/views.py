@@ -17,7 +17,7 @@ from core.reasons import Reason
 from core.web import json_error
 
 from .adapter import Served
-from .api import AGENT, SUPERVISOR, Version, answer, api_view, page_view, workspace
+from .api import AGENT, SUPERVISOR, Version, answer, api_view, board_ids, page_view, workspace
 from .models import BoardThresholds
 
 
@@ -99,6 +99,6 @@ def supervisor_agent_contacts(request, agent_id):
     """An agent's contacts: only for agents on this supervisor's board (one supervisor's
     clicks cannot make CXone throttle everyone); answers, 404s too, are cached."""
     ws = workspace(request)
-    if agent_id not in ws.board_ids():
+    if agent_id not in board_ids(ws):
         return json_error(Reason.NOT_ON_BOARD)
     return answer(request, ws.contacts(agent_id))
