@@ -73,7 +73,7 @@ def test_a_state_change_is_done_recorded_and_on_the_board_at_the_next_poll(super
     assert response.status_code == 200 and response.json()["ok"] is True and response.json()["message"]
     assert len(calls(supervisor)) == 1
     action = SupervisorAction.objects.get()
-    assert (action.kind, action.target_id, action.cxone_status, action.outcome) == ("set_state", agent["agentId"], 200, "done")
+    assert (action.kind, action.target_id, action.cxone_status, action.outcome) == ("set_state", agent["agentId"], 202, "done")
     assert action.request_id and action.tenant.slug == "acme" and action.detail.startswith("Unavailable: ")
     now = {a["agentId"]: a for a in supervisor.client.get("/api/supervisor/agents/", **XHR).json()["agents"]}
     reasons = {"1": "Coaching", "2": "Research", "3": "Payment Follow-up", "4": "Case Review"}
@@ -105,7 +105,8 @@ def test_what_the_portal_refuses_first_costs_cxone_no_call(supervisor, body, rea
     response = post(supervisor, f"/api/supervisor/agents/{agent['agentId']}/state/", body)
     assert response.status_code == 400 and response.json()["reason"] == reason and response.json()["message"]
     assert len(calls(supervisor)) + len(calls(supervisor, "GET")) == before
-    assert SupervisorAction.objects.count() == 0
+    # Recorded when the portal understood what was asked, with its reason and no CXone status.
+    assert all(a.cxone_status is None and a.outcome == reason for a in SupervisorAction.objects.all())
 
 
 @pytest.mark.django_db

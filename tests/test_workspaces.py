@@ -262,7 +262,7 @@ def test_drill_downs_only_for_agents_on_the_board_and_404s_are_cached(supervisor
     sim = supervisor.cxone.sim
     before = api_calls(sim)
     response = supervisor.client.get("/api/supervisor/agents/999999/contacts/", **XHR)
-    assert response.status_code == 404 and response.json()["reason"] == "api_not_found" and api_calls(sim) == before
+    assert response.status_code == 404 and response.json()["reason"] == "not_on_board" and api_calls(sim) == before
 
 
 @pytest.mark.django_db

@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 class SessionEnded(ReasonError):
     """The refresh after a 401 failed: the session ends as it does in the middleware."""
 
+    ends_session = True
+
 
 @dataclass(frozen=True)
 class Limits:

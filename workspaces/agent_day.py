@@ -21,13 +21,13 @@ board's. The shaping functions are plain and request-free, for tests.
 import math
 
 from core.reasons import Reason
-from core.web import json_error, reason_body
+from core.web import reason_body
 
 from . import shapes
 from .adapter import iso
 from .rows import _epoch, code_row, contact_row, count_of, duration_seconds as seconds, first, flag, newest_first, number, summarize, text
 from .cxone_api import APIError
-from .views import answer, cxone_user_required, json_view, workspace
+from .api import AGENT, Refused, answer, api_view, workspace
 
 WINDOW_HOURS = 24
 FULL_HISTORY_SECONDS = 900  # the whole window's history is re-read this often; between, only its tail
@@ -243,12 +243,11 @@ def read_day(ws, agent_id, *, interval=None, if_none_match=None):
 
 # --- the view ------------------------------------------------------------------------------------
 
-@cxone_user_required
-@json_view
+@api_view("GET", AGENT)
 def day(request):
     """`GET /api/agent/day/`: the signed-in agent's own day, never anyone else's (the request
     names no agent: it is the identity's)."""
     agent_id = request.user.cxone_identity.agent_id
     if not agent_id:
-        return json_error(Reason.API_NOT_FOUND)
+        raise Refused(Reason.API_NOT_FOUND, "the identity has no agent id")
     return answer(request, read_day(workspace(request), agent_id, if_none_match=request.headers.get("if-none-match")))

@@ -145,6 +145,7 @@ class CXoneClient:
         self.clock = clock
         self._origin = urlsplit(self.base_url)[:2]
         self._bytes = 0
+        self.last_status = None  # CXone's status for the last call (the audit records it)
 
     def url(self, path, **path_args):
         return f"{self.base_url}/inContactAPI/services/{VERSIONS[path]}/{path.format(**path_args)}"
@@ -170,12 +171,15 @@ class CXoneClient:
     def _call_once(self, url, params, path, deadline, method="GET", json=None):
         token = self.token
         body, status, said = self._send(url, params, path, deadline, token, method, json)
+        self.last_status = status
         if status == 200:
             return body
         if status in (201, 202, 204):
             return body if status != 204 else None
+        if status == 304 and method == "GET" and "updatedSince" in (params or {}):
+            return NOT_MODIFIED  # only a conditional read can be "not modified"
         if status == 304:
-            return NOT_MODIFIED
+            raise APIError(Reason.API_BAD_RESPONSE, f"{path}: 304 to a request that asked for no condition", status)
         if status == 401:
             raise _Unauthorized(token)
         raise APIError(reason_for_status(status), f"{path} HTTP {status}" + (f": {said}" if said else ""), status)
