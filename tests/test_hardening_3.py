@@ -286,14 +286,58 @@ def test_the_sibling_domain_is_for_links_only():
 # --- 9. acting with or without a cached board; the portal's refusals in its own words --------------
 
 @pytest.mark.django_db
-def test_acting_before_any_board_was_read_asks_cxone_for_the_agent(cxone, clock):
+def test_acting_before_any_board_was_read_reads_the_board_first(cxone, clock):
     reader = signed_in(cxone)
     agent = logged_in_agent(type("B", (), {"agents": board(reader)}))
     cache.clear()  # a script with the documented JSON, or a browser after the cache was cleared
     script = signed_in(cxone)
+    before = len(api_calls(script, "GET", "agents/states"))
     response = post(script, f"/api/supervisor/agents/{agent['agentId']}/state/", {"state": "Available"})
     assert response.status_code == 200, response.content
-    assert api_calls(script, "GET", f"agents/{agent['agentId']}/states")
+    assert len(api_calls(script, "GET", "agents/states")) > before  # the board, read once for the action
+
+
+@pytest.mark.django_db
+def test_invented_agent_ids_cost_one_board_read_not_one_cxone_call_each(cxone, clock):
+    cache.clear()
+    script = signed_in(cxone)
+    token = csrf(script)
+    before = len(api_calls(script))
+    for i in range(30):
+        response = script.client.post(f"/api/supervisor/agents/9{i:05d}/logout/", b"{}", content_type="application/json",
+                                      HTTP_X_CSRFTOKEN=token, **XHR)
+        one_shape(response, "not_on_board", 404)
+    asked = {c.get("path") for c in api_calls(script)[before:]}
+    assert asked == {"agents/states", "agents"}, asked  # the board's one read (its pages); never an invented id
+
+
+@pytest.mark.django_db
+def test_a_message_without_a_target_id_is_bad_input_and_costs_cxone_nothing(supervisor):
+    for target in ("Agent", "Team"):
+        before = len(api_calls(supervisor))
+        one_shape(post(supervisor, "/api/supervisor/messages/", {"targetType": target, "subject": "s", "message": "m"}), "bad_input", 400)
+        assert len(api_calls(supervisor)) == before
+
+
+@pytest.mark.django_db
+def test_a_message_cxone_refused_may_be_sent_again_at_once(supervisor, clock):
+    supervisor.cxone.sim.api.faults["agents/messages"] = 503
+    refused = message(supervisor, 7)
+    supervisor.cxone.sim.api.faults.pop("agents/messages")
+    assert refused.status_code == 503 and refused.json()["reason"] == "api_throttled"  # CXone's 503: busy, try again
+    again = message(supervisor, 7)
+    assert again.status_code == 200, again.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method, path", [("get", "/api/supervisor/messages/"), ("get", "/api/supervisor/agents/1001/logout/"),
+                                          ("post", "/api/supervisor/agents/")])
+def test_another_method_is_405_in_the_one_shape(supervisor, method, path):
+    call = getattr(supervisor.client, method)
+    response = call(path, **XHR) if method == "get" else call(path, "{}", content_type="application/json",
+                                                              HTTP_X_CSRFTOKEN=csrf(supervisor), **XHR)
+    body = one_shape(response, "bad_input", 405)
+    assert response["Allow"] in ("GET", "POST") and body
 
 
 @pytest.mark.django_db

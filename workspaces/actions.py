@@ -25,10 +25,10 @@ from core.reasons import Reason, ReasonError
 
 from . import shapes
 from .adapter import iso
-from .api import (AGENT, SUPERVISOR, Choice, Identifier, Integer, Refused, Text, answer, api_view, board_team_ids, now,
+from .api import (AGENT, SUPERVISOR, Choice, Identifier, Integer, Refused, Text, answer, api_view, board_ids, board_team_ids, now,
                   within_rate, workspace)
 from .cxone_api import APIError
-from .rows import board_row, code_row, text
+from .rows import code_row, text
 from .models import SupervisorAction
 
 logger = logging.getLogger(__name__)
@@ -93,13 +93,9 @@ class Audit:
 
 def acting_agent(ws, agent_id):
     """The agent as this supervisor's board knows them; when no board was read yet (a script,
-    a cleared cache), as CXone answers for them now. Not on the board: `not_on_board`."""
-    if ws.board_ids():  # one cache read; the agent's row is a second
-        agent = ws.board_agent(agent_id)
-    else:
-        row = ws.client().agent_state(agent_id)
-        agent = board_row(row) if row else None
-        agent = agent if agent and agent["agentId"] == agent_id else None
+    a cleared cache), the board is read first (one single-flight read, not one CXone call per
+    id a script invents). Not on the board: `not_on_board`, and CXone is not asked."""
+    agent = ws.board_agent(agent_id) if agent_id in board_ids(ws) else None  # the board read first when it was not
     if agent is None:
         raise Refused(Reason.NOT_ON_BOARD, f"agent {agent_id}")
     return agent
@@ -171,11 +167,13 @@ def send_message(request, body):
                   subject=body["subject"], body=body["message"])
     ws = workspace(request)
     with audit.refusals():
+        if target_type != "Everyone" and not target_id:
+            raise Refused(Reason.BAD_INPUT, f"targetId missing for {target_type}")
         if target_type == "Agent":
             acting_agent(ws, target_id)
         elif target_type == "Team" and target_id not in board_team_ids(ws):
             raise Refused(Reason.NOT_ON_BOARD, f"team {target_id}")
-        within_message_limits(request, target_type, body)
+        sent = within_message_limits(request, target_type, body)
     outgoing = {"subject": body["subject"], "message": body["message"], "targetType": target_type,
                 "startDate": iso(ws.clock()), "expireMinutes": 480}
     if target_type != "Everyone":  # CXone types targetId as a number
@@ -189,12 +187,13 @@ def send_message(request, body):
         errors = answer_body.get("errorCount")
         if isinstance(errors, int) and errors > 0:
             raise APIError(Reason.API_BAD_REQUEST, "agents/messages errorCount", client.last_status)
+        sent()  # only a message CXone took counts as sent: a refused one may be sent again at once
     return audit.perform(ws, call)
 
 
 def within_message_limits(request, target_type, body):
     """Per supervisor, per tenant, to Everyone per tenant (settings), and never the same message
-    twice within a minute: each a 429 before CXone is asked."""
+    twice within a minute: each a 429 before CXone is asked. Returns what marks the message sent."""
     identity = request.user.cxone_identity
     tenant = identity.tenant_id
     fingerprint = hashlib.sha256(json.dumps([target_type, body["targetId"], body["subject"], body["message"]]).encode()).hexdigest()
@@ -206,7 +205,7 @@ def within_message_limits(request, target_type, body):
     within_rate("tenant-messages", str(tenant), settings.CXONE_TENANT_MESSAGE_RATE_LIMIT, Reason.TOO_MANY_MESSAGES)
     if target_type == "Everyone":
         within_rate("everyone-messages", str(tenant), settings.CXONE_EVERYONE_MESSAGE_RATE_LIMIT, Reason.TOO_MANY_MESSAGES)
-    cache.set(key, moment, REPEAT_SECONDS * 2)
+    return lambda: cache.set(key, moment, REPEAT_SECONDS * 2)
 
 
 # --- agents ----------------------------------------------------------------------------------------

@@ -24,10 +24,10 @@ from core.reasons import Reason
 from core.web import reason_body
 
 from . import shapes
-from .adapter import iso
+from .adapter import iso, renew_lease
 from .rows import _epoch, code_row, contact_row, count_of, duration_seconds as seconds, first, flag, newest_first, number, summarize, text
 from .cxone_api import APIError
-from .api import AGENT, Refused, answer, api_view, workspace
+from .api import AGENT, answer, api_view, own_agent_id, workspace
 
 WINDOW_HOURS = 24
 FULL_HISTORY_SECONDS = 900  # the whole window's history is re-read this often; between, only its tail
@@ -213,6 +213,7 @@ def read_day(ws, agent_id, *, interval=None, if_none_match=None):
         rows = client.completed_contacts(agent_id, iso(start), iso(end))
         shapes.check(ws, "contacts/completed", rows)
         contacts = newest_first(contact_row(c) for c in rows)[:MAX_CONTACTS]
+        renew_lease()  # each read has its own deadline: the lease covers the next ones too
         history_reason, marks, full_at, partial = None, [], 0, False
         try:
             marks, full_at, partial = read_history(client, agent_id, previous, start, end, started,
@@ -221,7 +222,9 @@ def read_day(ws, agent_id, *, interval=None, if_none_match=None):
             if exc.reason not in PANEL_REFUSALS:
                 raise
             history_reason = reason_body(exc.reason)
+        renew_lease()
         facts = team_facts(client, agent_id, team_of(marks, previous), previous, started)
+        renew_lease()
         team_id = facts["team_id"]
         if facts["code_rows"]:
             shapes.check(ws, "teams/{teamId}/unavailable-codes", facts["code_rows"])
@@ -247,7 +250,4 @@ def read_day(ws, agent_id, *, interval=None, if_none_match=None):
 def day(request):
     """`GET /api/agent/day/`: the signed-in agent's own day, never anyone else's (the request
     names no agent: it is the identity's)."""
-    agent_id = request.user.cxone_identity.agent_id
-    if not agent_id:
-        raise Refused(Reason.API_NOT_FOUND, "the identity has no agent id")
-    return answer(request, read_day(workspace(request), agent_id, if_none_match=request.headers.get("if-none-match")))
+    return answer(request, read_day(workspace(request), own_agent_id(request), if_none_match=request.headers.get("if-none-match")))

@@ -149,7 +149,7 @@ def _read(client, state, started, read_plan, shape, directory_rows):
 
 def _directory_or(logins, directory, timeout):
     try:  # never past the read's own deadline
-        return directory.result(timeout=timeout)
+        return directory.result(timeout=timeout) or logins  # a failed read keeps the last logins
     except FuturesTimeout:
         logger.info("agent directory too slow", extra={"event": "cxone_api"})
         return logins
@@ -158,8 +158,8 @@ def _directory_or(logins, directory, timeout):
 def read_directory(client, directory_rows):
     """CXone's agent list (`agents`: logins, which `agents/states` lacks), read beside the full
     read of states, on a thread of its own (one slow tenant's directory never queues another's)
-    with this request's context. A failure only costs the logins: the board stands on the
-    states. `directory_rows(rows)` -> {agentId: login}."""
+    with this request's context. A failure only costs this read's logins (None: the last ones
+    stay): the board stands on the states. `directory_rows(rows)` -> {agentId: login}."""
     side = CXoneClient(client.base_url, client.token, client.session, timeout=client.timeout, page_size=client.page_size,
                        max_rows=client.max_rows, max_bytes=client.max_bytes)
 
@@ -168,7 +168,7 @@ def read_directory(client, directory_rows):
             rows = side.get_all("agents", "agents").rows
         except ReasonError as exc:
             logger.info("agent directory not read", extra={"event": "cxone_api", "reason": exc.reason})
-            return {}
+            return None
         return directory_rows(rows)
     pool = ThreadPoolExecutor(1, thread_name_prefix="cxone-directory")
     try:

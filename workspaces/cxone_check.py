@@ -107,86 +107,108 @@ def _iso(moment):
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def run(client, *, agent_id=None, now=None, clock=time.monotonic):
-    """Call each read once; [Result]. `agent_id`: whose day to read (default: the first agent
-    `agents/states` lists)."""
-    now = now or datetime.now(dt_timezone.utc)
-    window = {"startDate": _iso(now - WINDOW), "endDate": _iso(now)}
-    few = {"skip": 0, "top": ROWS}
-    results, bodies = [], {}
+class Probe:
+    """One call to each endpoint, judged by its names only; the results in calling order."""
 
-    def probe(endpoint, params=None, **path_args):
+    def __init__(self, client, clock):
+        self.client, self.clock = client, clock
+        self.results, self.bodies = [], {}
+
+    def __call__(self, endpoint, params=None, **path_args):
+        """The endpoint's rows (None when it refused, failed or sent nothing)."""
         result = Result(endpoint)
-        started = clock()
+        self.results.append(result)
+        started = self.clock()
         try:
-            body = client.call(client.url(endpoint, **path_args), params, path=endpoint)
+            body = self.client.call(self.client.url(endpoint, **path_args), params, path=endpoint)
         except APIError as exc:
             result.status, result.verdict = exc.status, "refused" if exc.status in (401, 403, 404) else "failed"
-            result.ms = round((clock() - started) * 1000, 1)
-            results.append(result)
             return None
-        result.ms = round((clock() - started) * 1000, 1)
+        finally:
+            result.ms = round((self.clock() - started) * 1000, 1)
         if body is None or body is NOT_MODIFIED:
             result.status, result.verdict = (204 if body is None else 304), "empty"
-            results.append(result)
             return None
         result.status = 200
         key = LIST_KEYS.get(endpoint)
         rows = [r for r in body.get(key, []) if isinstance(r, dict)] if key and isinstance(body.get(key), list) else []
         judge(result, endpoint, body, rows)
-        results.append(result)
-        bodies[endpoint] = (body, rows)
+        self.bodies[endpoint] = (body, rows)
         return rows
 
-    def judge(result, endpoint, body, rows):
-        result.rows = len(rows)
-        found = set().union(*(r.keys() for r in rows)) if rows else set(body.keys())
-        needs = list(NEEDS.get(endpoint, ()))
-        if endpoint == "server-time":
-            needs = [("ServerTime", "serverTime")]
-        for spellings in needs:
-            hit = [s for s in spellings if s in found]
-            (result.present if hit else result.missing).append(hit[0] if hit else spellings[0])
-        known = KNOWN.get(endpoint)
-        if known and rows:
-            result.unexpected = sorted(str(k)[:40] for k in found - known)[:20]
-        if result.missing and endpoint == "server-time":
-            result.verdict = "note"  # only a fallback: the skills' rows carry their own clock
-        elif result.missing and rows:
-            result.verdict = "missing"
-        elif not rows and endpoint in LIST_KEYS:
-            result.verdict, result.missing = "empty", []
+    def body(self, endpoint):
+        return self.bodies.get(endpoint, ({}, []))[0]
 
-    states = probe("agents/states", few) or []
-    probe("agents", few)
-    skills = probe("skills/activity", few) or []
-    probe("server-time")
-    queued = [s for s in skills if count_of(s.get("queueCount"))]
-    top_time = bodies.get("skills/activity", ({}, []))[0].get("serverTime")
-    server_time = bodies.get("server-time", ({}, []))[0]
-    if queued and not any("serverTime" in s for s in queued) and not top_time and not (
-            server_time.get("ServerTime") or server_time.get("serverTime")):
-        result = next(r for r in results if r.endpoint == "skills/activity")  # no clock anywhere: no longest wait
-        result.missing.append("serverTime")
+    def result(self, endpoint):
+        return next(r for r in self.results if r.endpoint == endpoint)
+
+
+def judge(result, endpoint, body, rows):
+    """Which needed fields `rows` (or the body, for a row-less answer) carry, which are missing,
+    which are undocumented; the verdict."""
+    result.rows = len(rows)
+    found = set().union(*(r.keys() for r in rows)) if rows else set(body.keys())
+    needs = [("ServerTime", "serverTime")] if endpoint == "server-time" else list(NEEDS.get(endpoint, ()))
+    for spellings in needs:
+        hit = [s for s in spellings if s in found]
+        (result.present if hit else result.missing).append(hit[0] if hit else spellings[0])
+    known = KNOWN.get(endpoint)
+    if known and rows:
+        result.unexpected = sorted(str(k)[:40] for k in found - known)[:20]
+    if result.missing and endpoint == "server-time":
+        result.verdict = "note"  # only a fallback: the skills' rows carry their own clock
+    elif result.missing and rows:
         result.verdict = "missing"
-    probe("skills/summary", window)
-    probe("contacts/completed", {**window, **few})
-    agent = agent_id or next((str(count_of(s.get("agentId"))) for s in states if count_of(s.get("agentId")) is not None), None)
-    if agent is None:
-        results.append(Result("agents/{agentId}/...", verdict="skipped"))
-        return results
+    elif not rows and endpoint in LIST_KEYS:
+        result.verdict, result.missing = "empty", []
+
+
+def _no_clock_anywhere(probe, skills):
+    """Queues with contacts waiting but no server time in their rows, at the top or from
+    `server-time`: no longest wait can be shown."""
+    queued = [s for s in skills if count_of(s.get("queueCount"))]
+    server_time = probe.body("server-time")
+    return bool(queued) and not any("serverTime" in s for s in queued) and not probe.body("skills/activity").get("serverTime") \
+        and not (server_time.get("ServerTime") or server_time.get("serverTime"))
+
+
+def _agent_reads(probe, agent, window, few):
     probe("agents/{agentId}/states", agentId=agent)
     history = probe("agents/{agentId}/state-history", {**window, **few}, agentId=agent) or []
     me = probe("agents/{agentId}", agentId=agent) or []
     probe("agents/{agentId}/performance", window, agentId=agent)
     team = next((count_of(r.get("teamId", r.get("teamNo"))) for r in (me + history) if count_of(r.get("teamId", r.get("teamNo")))), None)
     if team is None:
-        results.append(Result("teams/{teamId}/...", verdict="skipped"))
+        probe.results.append(Result("teams/{teamId}/...", verdict="skipped"))
     else:
         probe("teams/{teamId}/performance-total", window, teamId=team)
         probe("teams/{teamId}/unavailable-codes", {"activeOnly": "true"}, teamId=team)
     probe("agents/{agentId}/messages", agentId=agent)
-    return results
+
+
+def run(client, *, agent_id=None, now=None, clock=time.monotonic):
+    """Call each read once; [Result]. `agent_id`: whose day to read (default: the first agent
+    `agents/states` lists)."""
+    now = now or datetime.now(dt_timezone.utc)
+    window = {"startDate": _iso(now - WINDOW), "endDate": _iso(now)}
+    few = {"skip": 0, "top": ROWS}
+    probe = Probe(client, clock)
+    states = probe("agents/states", few) or []
+    probe("agents", few)
+    skills = probe("skills/activity", few) or []
+    probe("server-time")
+    if _no_clock_anywhere(probe, skills):
+        result = probe.result("skills/activity")
+        result.missing.append("serverTime")
+        result.verdict = "missing"
+    probe("skills/summary", window)
+    probe("contacts/completed", {**window, **few})
+    agent = agent_id or next((str(count_of(s.get("agentId"))) for s in states if count_of(s.get("agentId")) is not None), None)
+    if agent is None:
+        probe.results.append(Result("agents/{agentId}/...", verdict="skipped"))
+    else:
+        _agent_reads(probe, agent, window, few)
+    return probe.results
 
 
 def failed(results):

@@ -38,8 +38,9 @@ from .lease import Priority, lease as make_lease, tenant_slots
 logger = logging.getLogger(__name__)
 
 BACKOFF_STEPS = (2, 6, 18, 60)  # seconds; CXone sends no reliable Retry-After
+STALE_AFTER = 3  # intervals: data older than this that could not be refreshed is marked stale
 KEEP_INTERVALS = 12  # an entry outlives its interval this many times (a minute for a 5 s board)
-MIN_KEEP = 60  # seconds: never shorter than the back-off's longest step
+MIN_KEEP = 300  # seconds: past the back-off's longest step (72 s jittered) and a full re-read
 # Failures after which the user may no longer see the data: dropped, never served stale.
 REFUSED = {Reason.API_FORBIDDEN, Reason.API_UNAUTHORIZED}
 BACKS_OFF = {Reason.API_THROTTLED, Reason.API_TIMEOUT, Reason.API_UNAVAILABLE}
@@ -169,7 +170,14 @@ class Resources:
         """The next poll fetches at once (after an action changed what CXone will answer)."""
         meta = self.meta(name)
         if meta.has_data:
-            self.cache.set(self.key(name, "meta"), replace(meta, started=0.0), meta.keep)
+            self._set_meta(name, replace(meta, started=0.0))
+
+    def _set_meta(self, name, meta):
+        """A new meta over the same data: the data's entries live as long as the meta that names
+        them (else a run of 304s or failures would outlive the body and answer "not loaded")."""
+        for part in ("body", "state", "delta"):
+            self.cache.touch(self.key(name, part), meta.keep)
+        self.cache.set(self.key(name, "meta"), meta, meta.keep)
 
     # --- serving -------------------------------------------------------------------------------
 
@@ -206,16 +214,23 @@ class Resources:
         """Fetch if this request may; the meta to serve (its status says when there is nothing)."""
         backoff_until = self.cache.get(self.backoff_key())
         if backoff_until and backoff_until > now:
-            return meta.or_because(Reason.API_THROTTLED)
+            return self._not_refreshed(name, interval, meta, now, Reason.API_THROTTLED)
         # Waiting for another request's fetch is waiting on this tenant's CXone too: both hold one
         # of the tenant's few threads of this process, so a slow tenant never holds them all.
         with tenant_slots(self.tenant_pk, self.limits.tenant_concurrency).holding(priority) as slot:
             if not slot:
-                return meta.or_because(Reason.API_BUSY)
+                return self._not_refreshed(name, interval, meta, now, Reason.API_BUSY)
             with self._owner_flight(priority) as flight:
                 if not flight:
-                    return meta.or_because(Reason.API_BUSY)
+                    return self._not_refreshed(name, interval, meta, now, Reason.API_BUSY)
                 return self._under_lease(name, interval, fetch, meta, now)
+
+    def _not_refreshed(self, name, interval, meta, now, reason):
+        """Due but not fetched (backing off, or no slot): data older than STALE_AFTER intervals
+        says so, with the cause; old data is never served as fresh."""
+        if meta.status is Status.FRESH and now - meta.as_of > STALE_AFTER * interval:
+            return self._note_failure(name, reason, meta.started, meta.keep)
+        return meta.or_because(reason)
 
     def _owner_flight(self, priority):
         """At most one read other than the board in flight per owner, across processes."""
@@ -228,6 +243,9 @@ class Resources:
         with lease.holding() as held:
             if not held:
                 return meta if meta.status is not Status.MISSING else self._wait_for_first(name)
+            current = self.meta(name)  # another request may have stored between our read and the lease
+            if not current.due(now, interval):
+                return current
             fetched = self._fetch(name, keep_seconds(interval), fetch, now, lease)
         if fetched.unreachable and self.on_unreachable is not None:
             self.on_unreachable()  # outside the lease: a re-discovery may take its own time
@@ -272,7 +290,7 @@ class Resources:
         if meta.status is Status.STALE and state is not None:
             return self.store(name, None, state.get("payload", {}), started, meta, keep=keep)
         meta = replace(meta, started=started, as_of=self.clock(), keep=keep)
-        self.cache.set(self.key(name, "meta"), meta, keep)
+        self._set_meta(name, meta)
         return meta
 
     def store(self, name, state, payload, started, meta, *, keep, stale_reason=None):
@@ -326,7 +344,7 @@ class Resources:
         state = self.state(name)
         if meta.reason == reason or state is None:
             meta = replace(meta, status=Status.STALE, started=started, reason=reason, keep=keep)
-            self.cache.set(self.key(name, "meta"), meta, keep)
+            self._set_meta(name, meta)
             return meta
         return self.store(name, None, state.get("payload", {}), started, meta, keep=keep, stale_reason=reason)
 

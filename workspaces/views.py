@@ -6,10 +6,8 @@ the page has, `?since=` deltas, gzip). Failures are a reason and words, never a 
 403 drops the user's data and says the role does not allow it; throttling and outages serve
 the last good data marked stale with the cause; a page of another identity gets 409.
 """
-import json
 
 from django.conf import settings
-from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -17,7 +15,7 @@ from core.reasons import Reason
 from core.web import json_error
 
 from .adapter import Served
-from .api import AGENT, SUPERVISOR, Version, answer, api_view, board_ids, page_view, workspace
+from .api import AGENT, SUPERVISOR, Version, answer, api_view, board_ids, own_agent_id, page_view, workspace
 from .models import BoardThresholds
 
 
@@ -50,13 +48,12 @@ def wallboard_page(request):
 
 @api_view("GET", AGENT)
 def agent_contacts(request):
-    identity = request.user.cxone_identity
-    return answer(request, workspace(request).contacts(identity.agent_id))
+    return answer(request, workspace(request).contacts(own_agent_id(request)))
 
 
 @api_view("GET", AGENT)
 def agent_state(request):
-    return answer(request, workspace(request).my_state(request.user.cxone_identity.agent_id))
+    return answer(request, workspace(request).my_state(own_agent_id(request)))
 
 
 @api_view("GET", SUPERVISOR, query={"since": Version()})

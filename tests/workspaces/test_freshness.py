@@ -1,0 +1,134 @@
+"""What a poll is told about the data's age when the engine could not refresh it, and what the
+cache keeps while CXone answers "nothing changed" or keeps failing (workspaces/resources.py).
+Found by reading the engine beside issue 24's "no answer is ever older than its age says": a
+poll under another user's back-off, or with the tenant's slots busy, was answered from old
+data marked fresh; a run of 304s renewed the meta but let the body expire ("not loaded").
+The clock is injected; no test sleeps."""
+import json
+
+import pytest
+from django.core.cache import cache
+
+from core.reasons import Reason
+from workspaces.adapter import Limits
+from workspaces.cxone_api import NOT_MODIFIED, APIError
+from workspaces.lease import Priority, tenant_slots
+from workspaces.resources import STALE_AFTER, Resources, Status
+
+MIDNIGHT_05 = 1796083500.0  # 2026-12-01T00:05:00Z
+
+
+class Clock:
+    def __init__(self, now=MIDNIGHT_05):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+class Touches:
+    """The portal's cache, noting which keys had their lifetime renewed."""
+
+    def __init__(self, inner):
+        self.inner, self.touched = inner, {}
+
+    def touch(self, key, timeout):
+        self.touched[key] = timeout
+        return self.inner.touch(key, timeout)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+@pytest.fixture(autouse=True)
+def clean():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def resources(clock, tenant, store=cache):
+    limits = Limits(poll_seconds=5, first_load_wait=0, tenant_concurrency=2)
+    return Resources(store, clock, tenant_pk=tenant, scope=f"{tenant}:u", limits=limits, sleep=lambda s: None)
+
+
+def read(state, started):
+    return {"payload": {"read": started}}, {"read": started}
+
+
+def never(state, started):
+    raise AssertionError("CXone was asked")
+
+
+def test_data_not_refreshed_under_the_tenants_back_off_says_stale_with_the_cause():
+    clock = Clock()
+    res = resources(clock, 9101)
+    assert res.serve("agents", 5, read, priority=Priority.BOARD).error is None
+    cache.set(res.backoff_key(), clock.now + 600, 600)  # another user's 429 backs the tenant off
+    clock.now += 5 * STALE_AFTER - 1
+    assert json.loads(res.serve("agents", 5, never, priority=Priority.BOARD).body)["stale"] is False  # young enough
+    clock.now += 2
+    served = res.serve("agents", 5, never, priority=Priority.BOARD)
+    body = json.loads(served.body)
+    assert body["stale"] is True and body["reason"] == "api_throttled" and body["message"]
+    assert served.age == 5 * STALE_AFTER + 1  # its real age, not the age of the mark
+
+
+def test_data_not_refreshed_for_want_of_a_slot_says_stale():
+    clock = Clock()
+    res = resources(clock, 9102)
+    res.serve("agents", 5, read, priority=Priority.BOARD)
+    slots = tenant_slots(9102, 2)
+    assert slots.take(Priority.BOARD) and slots.take(Priority.BOARD)
+    try:
+        clock.now += 60
+        served = res.serve("agents", 5, never, priority=Priority.BOARD)
+    finally:
+        slots.give()
+        slots.give()
+    body = json.loads(served.body)
+    assert body["stale"] is True and body["reason"] == "api_busy" and res.meta("agents").status is Status.STALE
+
+
+def test_a_run_of_304s_keeps_the_body_and_state_as_long_as_the_meta():
+    clock = Clock()
+    store = Touches(cache)
+    res = resources(clock, 9103, store)
+    answers = iter([({"payload": {"a": 1}, "agents": {}}, {"a": 1}), NOT_MODIFIED])
+    res.serve("agents", 5, lambda state, started: next(answers), priority=Priority.BOARD)
+    clock.now += 5
+    res.serve("agents", 5, lambda state, started: next(answers), priority=Priority.BOARD)
+    keep = res.meta("agents").keep
+    for part in ("body", "state", "delta"):
+        assert store.touched[res.key("agents", part)] == keep
+
+
+def test_a_repeated_failure_keeps_the_last_data_as_long_as_its_stale_mark():
+    clock = Clock()
+    store = Touches(cache)
+    res = resources(clock, 9104, store)
+    res.serve("agents", 5, read, priority=Priority.BOARD)
+
+    def failing(state, started):
+        raise APIError(Reason.API_BAD_RESPONSE, "junk", 200)
+    for _ in range(2):  # the second failure of the same cause only renews the mark
+        clock.now += 5
+        res.serve("agents", 5, failing, priority=Priority.BOARD)
+    assert store.touched[res.key("agents", "body")] == res.meta("agents").keep
+    assert json.loads(res.body("agents").body)["stale"] is True
+
+
+def test_a_poll_that_saw_a_due_meta_just_before_another_stored_does_not_fetch_again():
+    clock = Clock()
+    res = resources(clock, 9105)
+    fetches = []
+
+    def counted(state, started):
+        fetches.append(started)
+        return read(state, started)
+    res.serve("agents", 5, counted, priority=Priority.BOARD)
+    clock.now += 5
+    seen = res.meta("agents")  # a poll reads the meta: due
+    res.serve("agents", 5, counted, priority=Priority.BOARD)  # another poll fetches, stores, releases
+    res._refresh("agents", 5, counted, seen, clock.now, Priority.BOARD)  # the first takes the free lease
+    assert len(fetches) == 2
