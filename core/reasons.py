@@ -130,6 +130,10 @@ class Reason(StrEnum):
     NOT_A_CXONE_USER = "not_a_cxone_user", 403, _("These pages are for CXone users; sign in with CXone."), SIGN_IN_AGAIN
     CSRF_FAILED = "csrf_failed", 403, _("The page was open too long or came from elsewhere. Reload it and try again.")
     BAD_INPUT = "bad_input", 400, _("The request is not valid.")
+    # --- the portal's own services (core/outage.py) -----------------------------------------
+    CACHE_UNAVAILABLE = "cache_unavailable", 503, _("The portal's live data store cannot be reached, so live data is paused. It resumes by itself in a moment.")
+    DATABASE_UNAVAILABLE = "database_unavailable", 503, _("The portal's database cannot be reached. Please try again in a moment.")
+    INTERNAL_ERROR = "internal_error", 500, _("The portal hit an unexpected error. It has been logged.")
 
 
 class ReasonError(Exception):

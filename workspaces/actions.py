@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from core import metrics
 from core.observability import current_request_id
 from core.reasons import Reason, ReasonError
 from core.web import json_error
@@ -95,6 +96,7 @@ def board_agent(ws, agent_id):
 
 def record(request, kind, target_type, target_id, detail, status, outcome):
     identity = request.user.cxone_identity
+    metrics.supervisor_action(kind, outcome)
     SupervisorAction.objects.create(
         user=request.user, supervisor_name=f"{identity.given_name} {identity.family_name}".strip() or identity.login_name,
         tenant=identity.tenant, kind=kind, target_type=target_type, target_id=str(target_id)[:64], detail=detail[:200],

@@ -43,7 +43,7 @@ from datetime import datetime, timedelta, timezone as dt_timezone
 from django.conf import settings
 from django.core.cache import cache as default_cache
 
-from core import http, ratelimit
+from core import http, metrics, ratelimit
 from core.reasons import Reason, ReasonError, RefreshStatus
 
 from .cxone_api import NOT_MODIFIED, APIError, CXoneClient
@@ -257,7 +257,9 @@ class Workspace:
             waited += 0.05
             meta = self.cache.get(self._key(name, "meta"))
             if meta is not None:
+                metrics.lease_waited("loaded")
                 return meta
+        metrics.lease_waited("not_loaded")
         return None
 
     def _fetch(self, name, fetch, started):
@@ -346,6 +348,7 @@ class Workspace:
         self.cache.delete_many([self._key(name, part) for part in ("meta", "body", "state", "delta")])
 
     def _back_off(self):
+        metrics.cxone_backoff()
         failures = ratelimit.bump(self._backoff_key() + ":n", 3600, store=self.cache)
         step = BACKOFF_STEPS[min(failures, len(BACKOFF_STEPS)) - 1]
         delay = step * random.uniform(0.8, 1.2)  # jitter: many workers must not retry in step

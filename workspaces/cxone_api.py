@@ -29,6 +29,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from core import metrics
 from core.reasons import Reason, ReasonError
 from core.untrusted import UntrustedBodyError, parse_json, read_body
 
@@ -191,6 +192,7 @@ class CXoneClient:
         finally:
             logger.info("cxone api", extra={"event": "cxone_api", "path": path, "method": method, "status": status,
                                             "duration_ms": round((self.clock() - started) * 1000, 1)})
+            metrics.cxone_call(path, method, status, self.clock() - started)
         return body, status
 
     # --- paging --------------------------------------------------------------------------------
