@@ -60,6 +60,12 @@ def answer(request, reason):
     return response
 
 
+def logged(response):
+    """Django logs every 5xx again at ERROR (django.request); an outage has its WARNING."""
+    response._has_been_logged = True
+    return response
+
+
 def answer_for(request, exc):
     """The answer to an exception that reached the top, or None to leave it to Django."""
     reason = reason_for(exc)
@@ -68,7 +74,7 @@ def answer_for(request, exc):
             "%s: %s", reason.value, request.path if request is not None else "-",
             extra={"event": "outage", "reason": reason, "cause": f"{type(exc).__name__}: {exc}"[:300]},
         )
-        return answer(request, reason)
+        return logged(answer(request, reason))
     return None
 
 
