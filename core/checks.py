@@ -73,3 +73,17 @@ def shared_cache_for_several_workers(app_configs, **kwargs):
         hint="Set CACHE_URL=redis://… (shared by every worker and machine), or GUNICORN_WORKERS=1.",
         id="cxone.W003",
     )]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def no_http_issuers_in_production(app_configs, **kwargs):
+    """CXONE_ALLOW_HTTP_ISSUERS lets a loopback issuer speak plain http: the tests' and the
+    demo's simulator. Left on in production, an admin can register an issuer whose keys and
+    tokens travel unencrypted."""
+    if settings.DEBUG or not settings.CXONE_ALLOW_HTTP_ISSUERS:
+        return []
+    return [checks.Warning(
+        "CXONE_ALLOW_HTTP_ISSUERS is on with DEBUG off: plain-http issuers on loopback are accepted.",
+        hint="Unset CXONE_ALLOW_HTTP_ISSUERS (it is for local development and tests with the simulator).",
+        id="cxone.W004",
+    )]

@@ -62,7 +62,7 @@ class Nginx:
     """Debian's nginx, its own prefix, pid and logs in `directory`, on a free port, with the
     repository's portal.conf (only the lines marked "deployment" changed)."""
 
-    def __init__(self, directory, upstreams):
+    def __init__(self, directory, upstreams, start=True):
         if not os.path.exists(NGINX):
             procs.missing("nginx is not installed (apt-get install nginx)")
         self.directory = str(directory)
@@ -103,12 +103,15 @@ class Nginx:
             )
         check = subprocess.run([NGINX, "-t", "-p", self.directory, "-c", "nginx.conf"], capture_output=True, text=True)
         assert check.returncode == 0, check.stderr
+        self.process = None
+        if not start:
+            return
         self.process = subprocess.Popen([NGINX, "-p", self.directory, "-c", "nginx.conf", "-g", "daemon off;"],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(self.port)
 
     def stop(self):
-        if self.process.poll() is None:
+        if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGQUIT)
             try:
                 self.process.wait(10)
