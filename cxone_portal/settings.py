@@ -306,6 +306,15 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "core.debug.SecretsReporterFilter"
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOWED_ADDRESSES = env.list("METRICS_ALLOWED_ADDRESSES", default=[])
 
+# --- Error tracking (optional, off by default: core/errortracking.py) -----------------------
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from core.errortracking import init as _start_error_tracking
+
+    _start_error_tracking(SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default=""),
+                          release=env.str("SENTRY_RELEASE", default=""),
+                          traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0))
+
 # --- Logging ------------------------------------------------------------------------------
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

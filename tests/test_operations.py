@@ -139,3 +139,56 @@ def test_the_image_only_calls_tested_build_steps():
     for unit in ("portal@.service", "portal-job@.service", "portal-discovery.timer", "portal-daily.timer"):
         assert (ROOT / "deploy" / "systemd" / unit).exists()
     assert "deploy/jobs.sh %i" in (ROOT / "deploy" / "systemd" / "portal-job@.service").read_text()
+
+
+def test_errors_reach_sentry_when_a_dsn_is_set_and_carry_no_secret(tmp_path):
+    """A loopback server stands in for Sentry's ingest (the real SDK posts its envelope to it)."""
+    import gzip
+    import subprocess
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received = []
+
+    class Ingest(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if self.headers.get("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
+            received.append((self.path, body.decode("utf-8", "replace")))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Ingest)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    script = (
+        "import django; django.setup()\n"
+        "import core.health, sentry_sdk\n"
+        "from django.test import Client\n"
+        "def boom(request): raise RuntimeError('boom from the probe')\n"
+        "core.health.PROBES['/healthz'] = boom\n"
+        "answer = Client(raise_request_exception=False).get('/healthz?code=SECRET-CODE', HTTP_COOKIE='sessionid=SECRET-COOKIE',\n"
+        "                                                   HTTP_AUTHORIZATION='Bearer SECRET-TOKEN')\n"
+        "assert answer.status_code == 500, answer.status_code\n"
+        "sentry_sdk.flush(5)\n"
+    )
+    env = procs.portal_env(f"sqlite:///{tmp_path / 'db.sqlite3'}", SENTRY_DSN=f"http://publickey@127.0.0.1:{server.server_port}/42")
+    try:
+        done = subprocess.run([procs.PYTHON, "-c", script], env=env, cwd=procs.ROOT, capture_output=True, text=True, timeout=120)
+    finally:
+        server.shutdown()
+    assert done.returncode == 0, done.stderr[-2000:]
+    events = [body for path, body in received if path == "/api/42/envelope/" and "boom from the probe" in body]
+    assert events, received
+    for secret in ("SECRET-CODE", "SECRET-COOKIE", "SECRET-TOKEN"):
+        assert secret not in events[0]
+    assert '"request_id"' in events[0]
+
+
+def test_no_error_tracking_without_a_dsn(tmp_path):
+    result = procs.manage(procs.portal_env(f"sqlite:///{tmp_path / 'db.sqlite3'}"), "shell", "--no-imports", "-c",
+                          "import sys, sentry_sdk; print(sentry_sdk.get_client().is_active())")
+    assert result.stdout.strip() == "False", result.stderr
