@@ -94,6 +94,13 @@ def test_with_redis_down_sign_in_and_pages_work_and_live_data_answers_503_cache_
     # Redis is back: the same session reads the board, nobody signed in again.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "back"}}
     assert browser.client.get("/api/supervisor/agents/", **XHR).status_code == 200
+    # Sign-out too, through CXone's end_session.
+    other = Browser(Client(raise_request_exception=False), cxone)
+    assert other.sign_in(username=SUPERVISOR).status_code == 302
+    settings.CACHES = redis_cache(refused_redis())
+    signed_out = other.client.post("/oidc/logout/")
+    assert signed_out.status_code == 302 and signed_out["Location"].startswith(cxone.op.issuer)
+    assert other.client.get("/account/").status_code == 302  # signed out: to the sign-in page
 
 
 def unopenable_database_error():
