@@ -239,6 +239,7 @@ def test_a_rolling_key_rotation_gives_no_500(stack):
         stop.set()
         runner.join(30)
     assert done.returncode == 0, done.stderr + done.stdout
+    stack.env["FIELD_ENCRYPTION_KEY"] = new  # what every instance started from now on runs with
     for label, index in (("phase 3: A drops the old key", 0), ("phase 3: B drops the old key", 1)):
         stack.restart(index, FIELD_ENCRYPTION_KEY=new)
         statuses = alternate(stack, browsers)
