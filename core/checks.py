@@ -30,10 +30,14 @@ def gunicorn_workers():
 
     conf = settings.BASE_DIR / "gunicorn.conf.py"
     if conf.exists():
+        saved = dict(os.environ)  # the config names gunicorn's metrics directory in the environment
         try:
             return int(runpy.run_path(str(conf))["workers"])
         except Exception:  # an unreadable config is gunicorn's to report, not this check's
             pass
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
     try:
         return int(os.environ.get("WEB_CONCURRENCY", 1))
     except ValueError:
