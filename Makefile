@@ -9,14 +9,27 @@ PORT ?= 8000
 RUN_ENV = DEBUG=$${DEBUG:-1} CXONE_SIMULATOR=$${CXONE_SIMULATOR:-1} CXONE_ALLOW_HTTP_ISSUERS=$${CXONE_ALLOW_HTTP_ISSUERS:-1} \
 	CXONE_SIMULATOR_ISSUER=$${CXONE_SIMULATOR_ISSUER:-http://$(HOST):$(PORT)/cxone-sim}
 
-.PHONY: install messages makemessages run test screenshots bench clean
+.PHONY: install messages makemessages run test screenshots bench build lock clean
 
-$(VENV)/.installed: requirements.txt
+# requirements.txt is what production runs (the image installs it alone); requirements-dev.txt
+# adds the tests' and tools' packages. Both pinned with hashes: `make lock` recompiles them from
+# requirements.in and requirements-dev.in (pip-tools, pinned in the dev file).
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt -r requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
+
+lock: install
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras -o requirements.txt requirements.in
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras -o requirements-dev.txt requirements-dev.in
+
+# The image's build steps, outside a container (deploy/build.sh; the Dockerfile calls the same).
+BUILD_DIR ?= var/build
+build:
+	rm -rf $(BUILD_DIR)
+	STATIC_ROOT=$(BUILD_DIR)/static deploy/build.sh all $(BUILD_DIR)/venv
 
 # Compiled catalogues (locale/**/*.mo) are built, never committed: msgfmt when gettext is
 # installed, else polib (core/i18n.py). `make makemessages` refreshes the .po files from the

@@ -1,6 +1,8 @@
 """gunicorn settings, from the environment (see docs/deploy.md)."""
+import glob
 import multiprocessing
 import os
+import tempfile
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
@@ -19,14 +21,47 @@ proxy_allow_ips = forwarded_allow_ips
 control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
 control_socket_disable = not control_socket
 
-# The callback URL carries the authorization code, so the access log never prints a query
-# string: %(U)s is the path alone (not %(r)s, not %(q)s).
+# The application is imported and warmed (core/warmup.py) in the master before the port
+# opens; workers fork ready, so a restarted instance's first requests are not slow.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
+
+# The access log: one JSON object per line (core/accesslog.py), whatever the path holds, with
+# the client's address; the path never with its query string (the callback's holds the code).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
-access_log_format = (
-    '{"ts":"%(t)s","remote":"%(h)s","method":"%(m)s","path":"%(U)s","status":%(s)s,'
-    '"bytes":"%(B)s","duration_us":%(D)s,"request_id":"%({x-request-id}o)s"}'
-)
+logger_class = "core.accesslog.JsonAccessLogger"
+
+# Prometheus multiprocess mode (core/metrics.py): the workers write their metrics to files in
+# one directory per instance (by default named after its bind address), emptied at start.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.path.join(
+        tempfile.gettempdir(), f"portal-metrics-{os.getuid()}-" + "".join(c if c.isalnum() else "_" for c in bind)
+    )
+
+
+def on_starting(server):
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    for stale in glob.glob(os.path.join(directory, "*.db")):
+        os.remove(stale)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def post_fork(server, worker):
+    # The master warmed up without touching the database, but close anything it opened: a
+    # connection must never be shared across processes.
+    try:
+        from django.db import connections
+
+        connections.close_all()
+    except Exception:  # Django not loaded (preload off)
+        pass
+
 
 # gunicorn's own lines as JSON too, so one parser reads every line of the service.
 logconfig_dict = {

@@ -4,7 +4,7 @@ Sign-in (the backend) and refresh both import these, so an environment's client,
 id_token rules are built in one place.
 """
 from django.conf import settings
-from django.core.cache import cache
+from core.cache import best_effort as cache  # an unreachable cache reads as empty (core/cache.py)
 
 from core import http
 

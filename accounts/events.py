@@ -16,6 +16,7 @@ from django.db.models import F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core import metrics
 from core.observability import current_request_id
 from core.web import loggable
 
@@ -28,6 +29,7 @@ Kind = SignInEvent.Kind
 def record(kind, *, reason="", detail="", user=None, user_id=None, tenant=None, tenant_id=None, who="", now=None):
     """One event (or one more of an anonymous failure's minute). A failure to write it is
     logged, never raised: it must not turn a sign-in or a sign-out into an error."""
+    metrics.session_event(kind, reason)
     try:
         tenant_id = tenant.pk if tenant is not None else tenant_id
         reason = str(reason or "")[:40]

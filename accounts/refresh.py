@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from core import http
+from core import http, metrics
 from core.reasons import Reason, RefreshStatus
 
 from . import adapters, events
@@ -249,6 +249,7 @@ def _refresh(row, owner, *, after_rejection=False, now=None):
     if response.id_token:
         values["id_token"] = response.id_token
     TokenSession.objects.filter(pk=row.pk, lease_owner=owner).update(**values)
+    metrics.session_event(RefreshStatus.REFRESHED, "")
     for name, value in values.items():
         setattr(row, name, value)
     logger.info(

@@ -30,10 +30,14 @@ def gunicorn_workers():
 
     conf = settings.BASE_DIR / "gunicorn.conf.py"
     if conf.exists():
+        saved = dict(os.environ)  # the config names gunicorn's metrics directory in the environment
         try:
             return int(runpy.run_path(str(conf))["workers"])
         except Exception:  # an unreadable config is gunicorn's to report, not this check's
             pass
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
     try:
         return int(os.environ.get("WEB_CONCURRENCY", 1))
     except ValueError:
@@ -72,4 +76,18 @@ def shared_cache_for_several_workers(app_configs, **kwargs):
         "CXone is polled once per worker.",
         hint="Set CACHE_URL=redis://… (shared by every worker and machine), or GUNICORN_WORKERS=1.",
         id="cxone.W003",
+    )]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def no_http_issuers_in_production(app_configs, **kwargs):
+    """CXONE_ALLOW_HTTP_ISSUERS lets a loopback issuer speak plain http: the tests' and the
+    demo's simulator. Left on in production, an admin can register an issuer whose keys and
+    tokens travel unencrypted."""
+    if settings.DEBUG or not settings.CXONE_ALLOW_HTTP_ISSUERS:
+        return []
+    return [checks.Warning(
+        "CXONE_ALLOW_HTTP_ISSUERS is on with DEBUG off: plain-http issuers on loopback are accepted.",
+        hint="Unset CXONE_ALLOW_HTTP_ISSUERS (it is for local development and tests with the simulator).",
+        id="cxone.W004",
     )]

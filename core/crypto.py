@@ -2,7 +2,9 @@
 
 FIELD_ENCRYPTION_KEY lists Fernet keys, newest first: the first encrypts, all decrypt,
 so a new key can be put in front and old rows re-encrypted at leisure
-(`manage.py rotate_field_encryption`). With DEBUG on and no key set, a key is derived
+(`manage.py rotate_field_encryption`; docs/deploy.md gives the three phases of a rolling
+rotation). A value no listed key opens raises `KeyMismatch`, a `ReasonError` with
+`encryption_key_mismatch`. With DEBUG on and no key set, a key is derived
 from SECRET_KEY so that a fresh checkout runs; production refuses to start without one.
 """
 import base64
@@ -13,7 +15,18 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-__all__ = ["encrypt", "decrypt", "InvalidToken"]
+from .reasons import Reason, ReasonError
+
+__all__ = ["encrypt", "decrypt", "InvalidToken", "KeyMismatch"]
+
+
+class KeyMismatch(ReasonError, InvalidToken):
+    """A stored value that no listed key opens (a key dropped too early, or an instance not yet
+    given the new key during a rotation): `encryption_key_mismatch`, never a 500. Still an
+    `InvalidToken`, so code that catches cryptography's type keeps working."""
+
+    def __init__(self, detail=""):
+        super().__init__(Reason.ENCRYPTION_KEY_MISMATCH, detail)
 
 
 @functools.lru_cache(maxsize=None)
@@ -46,4 +59,8 @@ def encrypt(plaintext: str) -> str:
 
 
 def decrypt(ciphertext: str) -> str:
-    return fernet().decrypt(ciphertext.encode("ascii")).decode("utf-8")
+    try:
+        return fernet().decrypt(ciphertext.encode("ascii")).decode("utf-8")
+    except (InvalidToken, UnicodeError) as exc:
+        keys = len(_keys())
+        raise KeyMismatch(f"no key of {keys} opens a stored value") from exc

@@ -30,8 +30,21 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    """handler500: an outage or a key mismatch gets its own answer (core/outage.py), anything
+    else under /api/ or for a script answers JSON `internal_error`, pages the plain 500 page."""
     # Self-contained (no static files, no context processors): it must not fail in turn.
+    import sys
+
     from django.http import HttpResponseServerError
     from django.template import loader
 
+    from . import outage
+    from .reasons import Reason
+    from .web import json_error
+
+    answered = outage.answer_for(request, sys.exc_info()[1])
+    if answered is not None:
+        return answered
+    if outage.speaks_json(request):
+        return json_error(Reason.INTERNAL_ERROR)
     return HttpResponseServerError(loader.get_template("500.html").render({"request_id": getattr(request, "request_id", "")}))

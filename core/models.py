@@ -1,6 +1,6 @@
 """What a person chose for themselves, kept across browsers: language and time zone."""
 from django.conf import settings
-from django.core.cache import cache
+from core.cache import best_effort as cache  # an unreachable cache reads as empty (core/cache.py)
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 

@@ -13,6 +13,10 @@ import time
 import uuid
 
 _request_id = contextvars.ContextVar("request_id", default="-")
+# Who the request is for, once signed in: on every log line and CXone call's metric labels.
+_tenant = contextvars.ContextVar("tenant", default="-")
+_user = contextvars.ContextVar("user", default="-")
+SESSION_TENANT_KEY = "log_tenant"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 # Attributes every LogRecord has; anything else was passed through `extra`.
@@ -20,6 +24,8 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "message",
     "asctime",
     "request_id",
+    "tenant",
+    "user",
     "fields",
     "taskName",
 }
@@ -47,9 +53,49 @@ class RequestIdMiddleware:
         return response
 
 
+def current_tenant():
+    """The signed-in user's tenant slug ("-" before sign-in or outside a request)."""
+    return _tenant.get()
+
+
+def remember_tenant(sender, request, user, **kwargs):
+    """At sign-in (`user_logged_in`), the tenant's slug goes into the session, so naming it on
+    every later log line costs no query."""
+    if request is None or not hasattr(request, "session"):
+        return
+    identity = getattr(user, "cxone_identity", None)
+    request.session[SESSION_TENANT_KEY] = identity.tenant.slug if identity is not None else ""
+
+
+class IdentityContextMiddleware:
+    """Tenant and user on every later log line of a signed-in request (after authentication),
+    from the session alone (no query). Both reset when the request ends, so a worker thread
+    never carries them on."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        tokens = []
+        session = getattr(request, "session", None)
+        user_id = session.get("_auth_user_id") if session is not None else None
+        if user_id is not None:
+            tokens.append((_user, _user.set(str(user_id))))
+            tenant = session.get(SESSION_TENANT_KEY)
+            if tenant:
+                tokens.append((_tenant, _tenant.set(tenant)))
+        try:
+            return self.get_response(request)
+        finally:
+            for var, token in reversed(tokens):
+                var.reset(token)
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record):
         record.request_id = _request_id.get()
+        record.tenant = _tenant.get()
+        record.user = _user.get()
         return True
 
 
@@ -74,6 +120,9 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
             "request_id": getattr(record, "request_id", "-"),
         }
+        for key in ("tenant", "user"):
+            if getattr(record, key, "-") != "-":
+                entry[key] = getattr(record, key)
         for key, value in _extra_fields(record).items():
             entry[key] = value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
         if record.exc_info:
@@ -92,8 +141,9 @@ class TextFormatter(logging.Formatter):
     def format(self, record):
         fields = _extra_fields(record)
         record.fields = "".join(f" {k}={_one_line(v)}" for k, v in fields.items())
-        if not hasattr(record, "request_id"):
-            record.request_id = "-"
+        for key in ("request_id", "tenant", "user"):
+            if not hasattr(record, key):
+                setattr(record, key, "-")
         return super().format(record)
 
     def formatMessage(self, record):

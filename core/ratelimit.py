@@ -10,7 +10,7 @@ far below a flood. One cache `add` and one `incr` per check; no database.
 import re
 import time
 
-from django.core.cache import cache
+from core.cache import best_effort as cache  # an unreachable cache reads as empty (core/cache.py)
 from django.core.exceptions import ImproperlyConfigured
 
 from .clientip import client_address, rate_key  # noqa: F401  (re-exported)

@@ -136,6 +136,10 @@ class Reason(StrEnum):
     TOO_MANY_READS = "too_many_reads", 429, _("You are asking for data faster than the board needs it. Please wait a moment.")
     TOO_MANY_MESSAGES = "too_many_messages", 429, _("Too many messages were sent from here recently. Please wait before sending another."), WAIT_AND_RETRY
     MESSAGE_REPEATED = "message_repeated", 429, _("This message was just sent. Wait a minute before sending it again."), WAIT_AND_RETRY
+    # --- the portal's own services (core/outage.py) -----------------------------------------
+    CACHE_UNAVAILABLE = "cache_unavailable", 503, _("The portal's live data store cannot be reached, so live data is paused. It resumes by itself in a moment.")
+    DATABASE_UNAVAILABLE = "database_unavailable", 503, _("The portal's database cannot be reached. Please try again in a moment.")
+    INTERNAL_ERROR = "internal_error", 500, _("The portal hit an unexpected error. It has been logged.")
 
 
 class ReasonError(Exception):

@@ -49,6 +49,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.observability.RequestIdMiddleware",
+    "core.health.ProbeMiddleware",  # /healthz, /readyz: before host checks and redirects
+    "core.metrics.RequestMetricsMiddleware",
+    "core.outage.OutageMiddleware",  # cache or database unreachable: 503 with a reason
     "django.middleware.security.SecurityMiddleware",
     "core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -57,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.observability.IdentityContextMiddleware",  # tenant and user on every later log line
     "core.i18n.UserPreferenceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.TokenRefreshMiddleware",
@@ -102,13 +106,41 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # An unreachable server fails a request in seconds (503 database_unavailable), not after
+        # the kernel's TCP timeout; keep-alives notice a peer that vanished mid-connection, and
+        # data left unacknowledged for 5 s (a silently dropped network) fails the query.
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            {
+                "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=3),
+                "keepalives": 1,
+                "keepalives_idle": 10,
+                "keepalives_interval": 2,
+                "keepalives_count": 2,
+                "tcp_user_timeout": env.int("DATABASE_TCP_USER_TIMEOUT_MS", default=5000),
+            }
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://cxone-portal")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Redis down or hanging costs one short timeout per process, then calls fail at once for
+    # CACHE_RETRY_SECONDS (core/cache.py): the board answers 503 cache_unavailable, sign-in
+    # and pages go on without the cache.
+    CACHES["default"]["BACKEND"] = "core.cache.RedisCache"
     CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="cxone-portal"))
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "socket_connect_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
+            "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
+        }
+    )
+CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=2.0)
 
-SESSION_ENGINE = "core.sessions"  # database sessions (core/sessions.py)
+# Database sessions (core/sessions.py), not cached_db: a session signed out while Redis was
+# unreachable would come back from the cache when it returns, and every signed-in request
+# reads the user and tokens from the database anyway; a Redis outage then leaves sessions alone.
+SESSION_ENGINE = "core.sessions"
 # An absolute limit from sign-in, whatever the refreshes (accounts/middleware.py ends the
 # session with `session_expired`; the session row and cookie expire with it).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
@@ -279,6 +311,21 @@ if not DEBUG:
 # Error reports (the DEBUG page too) mask secrets by name, key and shape (core/debug.py).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "core.debug.SecretsReporterFilter"
 
+# --- Metrics (core/metrics.py) -------------------------------------------------------------
+# GET /metrics answers a bearer token equal to METRICS_TOKEN, or a connection from one of
+# METRICS_ALLOWED_ADDRESSES (the TCP peer's address); with neither it does not exist (404).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_ADDRESSES = env.list("METRICS_ALLOWED_ADDRESSES", default=[])
+
+# --- Error tracking (optional, off by default: core/errortracking.py) -----------------------
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from core.errortracking import init as _start_error_tracking
+
+    _start_error_tracking(SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default=""),
+                          release=env.str("SENTRY_RELEASE", default=""),
+                          traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0))
+
 # --- Logging ------------------------------------------------------------------------------
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
@@ -289,7 +336,7 @@ LOGGING = {
     "formatters": {
         "json": {"()": "core.observability.JsonFormatter"},
         "text": {
-            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s%(fields)s",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(tenant)s/%(user)s] %(message)s%(fields)s",
             "()": "core.observability.TextFormatter",
         },
     },

@@ -15,6 +15,9 @@ if _errors:
     raise ImproperlyConfigured("System check errors:\n" + "\n".join(_errors))
 
 from core.web import simulator_on  # noqa: E402  (settings must be configured first)
+from core.warmup import warm  # noqa: E402
+
+warm()
 
 if simulator_on():
     from simulator.mount import mount

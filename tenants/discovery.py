@@ -13,7 +13,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from core.cache import best_effort as cache  # an unreachable cache reads as empty (core/cache.py)
 from django.utils import timezone
 
 from . import wellknown

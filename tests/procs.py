@@ -77,7 +77,9 @@ class Gunicorn:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": str(workers), "GUNICORN_THREADS": str(threads)}
+        env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": str(workers), "GUNICORN_THREADS": str(threads),
+               # the workers' metrics files beside the log, not in the machine's /tmp
+               "PROMETHEUS_MULTIPROC_DIR": os.path.join(os.path.dirname(str(log_path)), f"metrics-{self.port}")}
         with open(log_path, "w") as log:
             self.process = subprocess.Popen(
                 [PYTHON, "-m", "gunicorn", "-c", os.path.join(ROOT, "gunicorn.conf.py"), "cxone_portal.wsgi:application"],

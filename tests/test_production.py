@@ -179,6 +179,9 @@ def test_each_gunicorn_instance_has_its_own_control_socket_or_none(tmp_path, op)
         own = tmp_path / "portal-a.ctl"
         deployed.env["GUNICORN_CONTROL_SOCKET"] = str(own)
         deployed.gunicorn()
-        assert own.exists()
+        # gunicorn opens it just after the first workers, which (preloaded) may answer first.
+        from .deployment import wait_until
+
+        wait_until(own.exists, 10)
     finally:
         deployed.close()

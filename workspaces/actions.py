@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
 
+from core import metrics
 from core.observability import current_request_id
 from core.reasons import Reason, ReasonError
 
@@ -52,6 +53,7 @@ class Audit:
 
     def record(self, status, outcome):
         identity = self.request.user.cxone_identity
+        metrics.supervisor_action(self.kind, outcome)
         SupervisorAction.objects.create(
             user=self.request.user, supervisor_name=f"{identity.given_name} {identity.family_name}".strip() or identity.login_name,
             tenant=identity.tenant, kind=self.kind, target_type=self.target_type, target_id=str(self.target_id)[:64],

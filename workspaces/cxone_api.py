@@ -29,6 +29,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from core import metrics
 from core.reasons import Reason, ReasonError
 from core.untrusted import UntrustedBodyError, parse_json, read_body
 
@@ -223,6 +224,7 @@ class CXoneClient:
             logger.info("cxone api", extra={"event": "cxone_api", "path": path, "method": method, "status": status,
                                             "duration_ms": round((self.clock() - started) * 1000, 1),
                                             **({"cxone_says": cxone_says} if cxone_says else {})})
+            metrics.cxone_call(path, method, status, self.clock() - started)
         return body, status, cxone_says
 
     # --- paging --------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone as dt_timezone
 from enum import Enum
 
-from core import ratelimit
+from core import metrics, ratelimit
 from core.reasons import Reason
 
 from .cxone_api import NOT_MODIFIED, APIError
@@ -259,7 +259,9 @@ class Resources:
             waited += 0.05
             meta = self.meta(name)
             if meta.status is not Status.MISSING:
+                metrics.lease_waited("loaded")
                 return meta
+        metrics.lease_waited("not_loaded")
         return MISSING
 
     # --- a fetch and what it leaves ----------------------------------------------------------------
@@ -355,6 +357,7 @@ class Resources:
         return meta
 
     def back_off(self):
+        metrics.cxone_backoff()
         failures = ratelimit.bump(self.backoff_key() + ":n", 3600, store=self.cache)
         step = BACKOFF_STEPS[min(failures, len(BACKOFF_STEPS)) - 1]
         delay = step * random.uniform(0.8, 1.2)  # jitter: many workers must not retry in step

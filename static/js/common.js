@@ -171,6 +171,8 @@
   function outcomeOf(result) {
     // Another request is loading it, or this server's threads for the tenant are busy: soon.
     if (result.body && (result.body.reason === "api_not_loaded" || result.body.reason === "api_busy")) { return "soon"; }
+    // The portal's own cache or database is down: it answers at once, so keep the interval and resume with it.
+    if (result.body && (result.body.reason === "cache_unavailable" || result.body.reason === "database_unavailable")) { return "ok"; }
     return result.status === 429 || result.status === 503 || result.status === 0 || (result.body && result.body.stale) ? "backoff" : "ok";
   }
 

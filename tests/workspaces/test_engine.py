@@ -17,7 +17,7 @@ from simulator.server import RunningSimulator
 from workspaces import adapter
 from workspaces.adapter import Limits, TokenSource, Workspace
 from workspaces.lease import Priority, backend, lease, tenant_slots
-from workspaces.resources import KEEP_INTERVALS, Status
+from workspaces.resources import KEEP_INTERVALS, MIN_KEEP, Status, keep_seconds
 
 SUPERVISOR = "sam.supervisor@acme.example"
 MIDNIGHT_05 = 1796083500.0  # 2026-12-01T00:05:00Z
@@ -211,8 +211,9 @@ def test_rediscovery_runs_after_the_lease_is_released(sim, clock, monkeypatch):
 def test_entries_and_refusals_are_kept_a_few_intervals_not_a_day(sim, clock):
     ws = workspace(sim, clock)
     ws.board()
-    assert 0 < seconds_to_live(ws.resources.key("agents", "meta")) <= KEEP_INTERVALS * 5 + 1
-    assert 0 < seconds_to_live(ws.resources.key("agents", "state")) <= KEEP_INTERVALS * 5 + 1
+    assert keep_seconds(5) == max(MIN_KEEP, KEEP_INTERVALS * 5) < 3600  # minutes, not a day
+    assert 0 < seconds_to_live(ws.resources.key("agents", "meta")) <= keep_seconds(5) + 1
+    assert 0 < seconds_to_live(ws.resources.key("agents", "state")) <= keep_seconds(5) + 1
     sim.simulator.api.faults["contacts/completed"] = 404
     assert ws.contacts("999999").error == Reason.API_NOT_FOUND  # a refusal, answered like data
-    assert 0 < seconds_to_live(ws.resources.key("contacts:999999", "meta")) <= KEEP_INTERVALS * 30 + 1
+    assert 0 < seconds_to_live(ws.resources.key("contacts:999999", "meta")) <= keep_seconds(30) + 1
