@@ -396,16 +396,19 @@
     if (drawer.id) { drawer.tick(now); }
     root.setAttribute("data-tick-ms", (performance.now() - started).toFixed(1));
   }
-  // New breaches within the current filter, summarised, at most once every 30 s (never stealing focus).
-  var lastAnnounce = 0, ANNOUNCE_MS = 30000;
+  // New breaches within the current filter, summarised, at most once every 30 s (never stealing
+  // focus). The breaches present when the page opens are the tiles' to say, not news.
+  var lastAnnounce = 0, lastLook = 0, seeded = false, ANNOUNCE_MS = 30000, LOOK_MS = 5000;
   function announce(now) {
-    if (!live || !haveData || now - lastAnnounce < ANNOUNCE_MS) { return; }
+    if (!live || !haveData || now - lastAnnounce < ANNOUNCE_MS || now - lastLook < LOOK_MS) { return; }
+    lastLook = now;
     var fresh = [];
     agents.forEach(function (a, id) {
-      var words = matches(a, now) ? breach(a, now) : "";
-      if (words && breached.get(id) !== words) { fresh.push(fullName(a) + ": " + words); }
+      var words = breach(a, now);
+      if (words && breached.get(id) !== words && matches(a, now)) { fresh.push(fullName(a) + ": " + words); }
       if (words) { breached.set(id, words); } else { breached.delete(id); }
     });
+    if (!seeded) { seeded = true; return; }
     if (!fresh.length) { return; }
     lastAnnounce = now;
     live.textContent = fresh.length === 1 ? fresh[0]
