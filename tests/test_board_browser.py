@@ -189,9 +189,9 @@ def test_each_action_from_the_drawer_confirms_says_the_outcome_and_updates_the_b
 
 
 def test_a_refusal_says_what_was_refused(board):
-    """An after-call-work code for an agent on no contact: CXone refuses the state change, and
-    the words say it was the state change."""
-    board.select_option('[data-filter="state"]', "available")
+    """An after-call-work code for an agent on no contact (one away on a break: no contact comes
+    their way): CXone refuses the state change, and the words say it was the state change."""
+    board.select_option('[data-filter="state"]', "unavailable")
     rows(board).first.locator("button.agent-name").click()
     drawer = board.locator('[data-test="drawer"]')
     expect(drawer.locator('[data-field="reason"] option').first).not_to_have_text("Loading reasons…")

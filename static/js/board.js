@@ -16,9 +16,11 @@
   var collator = new Intl.Collator(P.lang);
 
   var agents = new Map();     // agentId -> row from the server
-  var haystacks = new Map();  // agentId -> what the search looks in, lower case
+  var facts = new Map();      // agentId -> {since (ms), group, hay: what the search looks in}, once per row
   var nameRank = new Map();   // agentId -> place in name order (re-ranked when names change)
   var namesDirty = true;
+  var sortedBy = {};          // sort key -> ids in ascending order, until the data changes
+  var tilesDirty = true;
   var version = null, ageAt = null, lastAge = 0, stale = false, haveData = false, total = 0, partial = false, ended = false;
   var filter = {team: "", skill: "", group: "", search: ""};
   var sort = {key: "name", dir: 1};
@@ -27,8 +29,9 @@
   var breached = new Map();   // agentId -> breach words, as last announced
 
   // --- words for one agent ---------------------------------------------------------------------
-  function secondsIn(a, now) { return P.secondsIn(a, now); }
-  function breach(a, now) { return P.breachWords(a, now, T); }
+  function secondsIn(a, now) { var f = facts.get(a.agentId), t = f ? f.since : Date.parse(a.stateSince); return isNaN(t) ? null : Math.max(0, (now - t) / 1000); }
+  function groupOf(a) { var f = facts.get(a.agentId); return f ? f.group : P.stateGroup(a); }
+  function breach(a, now) { return P.breachFor(groupOf(a), secondsIn(a, now), T); }
   function fullName(a) { return (a.firstName + " " + a.lastName).trim() || a.userName || a.agentId; }
   function hasSkill(a, skill) {
     if (Array.isArray(a.skills)) {  // the agent's assigned skills, when the server sends them
@@ -59,7 +62,7 @@
       order: function (a, ctx) { return ctx.teamRank.get(a.teamName || "") || 0; },
       csv: [[_("Team"), function (a) { return a.teamName; }]]},
     {key: "state", label: _("State"), sortable: true, cell: textCell(function (a) { return P.ICONS[P.stateGroup(a)] + " " + P.rowStateWords(a); }),
-      order: function (a) { return ORDER[P.stateGroup(a)]; },
+      order: function (a) { return ORDER[groupOf(a)]; },
       csv: [[_("State"), function (a) { return P.rowStateWords(a); }]]},
     {key: "time", label: _("Time in state"), sortable: true, numeric: true, ticks: true, firstDir: -1,
       cell: textCell(function (a, now) { return P.duration(secondsIn(a, now || Date.now())); }),
@@ -194,8 +197,8 @@
     if (filter.team && a.teamName !== filter.team) { return false; }
     if (filter.skill && !hasSkill(a, filter.skill)) { return false; }
     if (filter.group === "attention") { if (!breach(a, now)) { return false; } }
-    else if (filter.group && P.stateGroup(a) !== filter.group) { return false; }
-    if (filter.search && haystacks.get(a.agentId).indexOf(filter.search) < 0) { return false; }
+    else if (filter.group && groupOf(a) !== filter.group) { return false; }
+    if (filter.search && facts.get(a.agentId).hay.indexOf(filter.search) < 0) { return false; }
     return true;
   }
   function foldLoggedOut() { return loggedOutFolded && !filter.group && !filter.search; }
@@ -214,21 +217,29 @@
     teams.forEach(function (t, i) { ranks.set(t, i + 1); });
     return ranks;
   }
-  // The view: the ids that pass the filters, in order (numbers compared, names ranked once).
+  // Ids in a column's ascending order, sorted once per change of the data (time in state orders
+  // as the time entered, so it holds until the data changes); "needs attention" moves with the clock.
+  function ascending(column, now) {
+    if (sortedBy[column.key] && column.key !== "attention") { return sortedBy[column.key]; }
+    rank();
+    var ctx = {now: now, teamRank: column.key === "team" ? teamRanks() : null}, items = [];
+    agents.forEach(function (a, id) { items.push({id: id, k: column.order(a, ctx), r: nameRank.get(id)}); });
+    items.sort(function (x, y) { return (x.k - y.k) || (x.r - y.r); });
+    sortedBy[column.key] = items.map(function (item) { return item.id; });
+    return sortedBy[column.key];
+  }
+  // The view: the ids that pass the filters, in order; a pass over an array, nothing laid out.
   function arrange() {
     var now = Date.now();
-    rank();
-    var column = byKey[sort.key], ctx = {now: now, teamRank: sort.key === "team" ? teamRanks() : null};
-    var fold = foldLoggedOut(), items = [];
+    var ids = ascending(byKey[sort.key], now), n = ids.length, fold = foldLoggedOut(), view = [];
     hiddenLoggedOut = 0; loggedOutInView = 0;
-    agents.forEach(function (a, id) {
-      if (!matches(a, now)) { return; }
-      if (P.stateGroup(a) === "loggedout") { if (fold) { hiddenLoggedOut += 1; return; } loggedOutInView += 1; }
-      items.push({id: id, k: column.order(a, ctx), r: nameRank.get(id)});
-    });
-    var dir = sort.dir;
-    items.sort(function (x, y) { return ((x.k - y.k) || (x.r - y.r)) * dir; });
-    order = items.map(function (item) { return item.id; });
+    for (var i = 0; i < n; i += 1) {
+      var id = ids[sort.dir > 0 ? i : n - 1 - i], a = agents.get(id);
+      if (!matches(a, now)) { continue; }
+      if (groupOf(a) === "loggedout") { if (fold) { hiddenLoggedOut += 1; continue; } loggedOutInView += 1; }
+      view.push(id);
+    }
+    order = view;
     var shown = order.length + hiddenLoggedOut;
     var count = root.querySelector("[data-test=shown]");
     var words = fmt(P.ngettext("%(shown)s of %(count)s agent", "%(shown)s of %(count)s agents", agents.size), {shown: P.number(shown), count: P.number(agents.size)}, true);
@@ -236,7 +247,7 @@
     if (count.textContent !== words) { count.textContent = words; }
     folded();
     render();
-    tiles(now);
+    if (tilesDirty) { tiles(now); }
   }
   // Logged-out agents as one group that opens (by default on a phone).
   var loggedOutFolded = window.matchMedia ? window.matchMedia("(max-width: 767px)").matches : false;
@@ -253,10 +264,11 @@
 
   // Tiles follow the team and skill filters, and filter the list when pressed; they add up to the rows.
   function tiles(now) {
+    tilesDirty = false;
     var counts = {available: 0, contact: 0, acw: 0, unavailable: 0, loggedout: 0, attention: 0}, reasons = {};
     agents.forEach(function (a) {
       if ((filter.team && a.teamName !== filter.team) || (filter.skill && !hasSkill(a, filter.skill))) { return; }
-      var group = P.stateGroup(a);
+      var group = groupOf(a);
       counts[group] += 1;
       if (breach(a, now)) { counts.attention += 1; }
       if (group === "unavailable" && a.stateReason) { reasons[a.stateReason] = (reasons[a.stateReason] || 0) + 1; }
@@ -290,8 +302,9 @@
       var before = agents.get(a.agentId);
       if (!before || before.firstName !== a.firstName || before.lastName !== a.lastName) { namesDirty = true; }
       agents.set(a.agentId, a);
-      haystacks.set(a.agentId, (fullName(a) + " " + (a.userName || "") + " " + a.agentId).toLowerCase());
+      facts.set(a.agentId, {since: Date.parse(a.stateSince), group: P.stateGroup(a), hay: (fullName(a) + " " + (a.userName || "") + " " + a.agentId).toLowerCase()});
     });
+    sortedBy = {}; tilesDirty = true;
     version = body.version; stale = !!body.stale; haveData = true;
     total = body.total || agents.size; partial = !!body.partial;
     options(root.querySelector("[data-filter=team]"), uniq("teamName"), filter.team);
@@ -303,7 +316,7 @@
     root.setAttribute("data-version", String(version));
   }
   function remove(id) {
-    agents.delete(id); haystacks.delete(id); nameRank.delete(id); breached.delete(id);
+    agents.delete(id); facts.delete(id); nameRank.delete(id); breached.delete(id);
     namesDirty = true;
   }
   function uniq(field) {
@@ -416,8 +429,8 @@
   }
 
   // --- controls -------------------------------------------------------------------------------------------
-  root.querySelector("[data-filter=team]").addEventListener("change", function (e) { filter.team = e.target.value; arrange(); });
-  root.querySelector("[data-filter=skill]").addEventListener("change", function (e) { filter.skill = e.target.value; arrange(); });
+  root.querySelector("[data-filter=team]").addEventListener("change", function (e) { filter.team = e.target.value; tilesDirty = true; arrange(); });
+  root.querySelector("[data-filter=skill]").addEventListener("change", function (e) { filter.skill = e.target.value; tilesDirty = true; arrange(); });
   root.querySelector("[data-filter=state]").addEventListener("change", function (e) { filter.group = e.target.value; syncTiles(); arrange(); });
   root.querySelector("[data-filter=search]").addEventListener("input", function (e) {
     filter.search = e.target.value.trim().toLowerCase();

@@ -93,8 +93,8 @@
     return limits;
   }
   function secondsIn(row, now) { var t = Date.parse(row.stateSince); return isNaN(t) ? null : Math.max(0, (now - t) / 1000); }
-  function breachWords(row, now, limits) {
-    var group = stateGroup(row), s = secondsIn(row, now);
+  function breachWords(row, now, limits) { return breachFor(stateGroup(row), secondsIn(row, now), limits); }
+  function breachFor(group, s, limits) {
     if (s === null) { return ""; }
     var minutes = function (k) { return number(Math.round(limits[k + "Seconds"] / 6) / 10); };
     if (group === "unavailable" && s > limits.unavailableSeconds) { return interpolate(gettext("Unavailable over %(n)s min"), {n: minutes("unavailable")}, true); }
@@ -255,7 +255,7 @@
   window.Portal = {
     gettext: gettext, ngettext: ngettext, interpolate: interpolate, el: el, number: number, duration: duration,
     localTime: localTime, stateGroup: stateGroup, rowStateWords: rowStateWords, channel: channel, thresholds: thresholds,
-    secondsIn: secondsIn, breachWords: breachWords, waitBreached: waitBreached, clock: clock, csv: csv, csvName: csvName, urlFor: urlFor, stateWords: stateWords, GROUPS: GROUPS, ICONS: ICONS, STATES: STATES,
+    secondsIn: secondsIn, breachWords: breachWords, breachFor: breachFor, waitBreached: waitBreached, clock: clock, csv: csv, csvName: csvName, urlFor: urlFor, stateWords: stateWords, GROUPS: GROUPS, ICONS: ICONS, STATES: STATES,
     Notice: Notice, causeWords: causeWords, request: request, Poller: Poller, outcomeOf: outcomeOf, lang: lang, zone: zone
   };
 })();
