@@ -308,6 +308,7 @@
     version = body.version; stale = !!body.stale; haveData = true;
     total = body.total || agents.size; partial = !!body.partial;
     options(root.querySelector("[data-filter=team]"), uniq("teamName"), filter.team);
+    skillOptions();
     arrange();
     if (drawer.id && agents.has(drawer.id)) { drawer.refresh(); }
     // The page measures its own updates (benchmarks and tests read it; nobody else does).
@@ -364,11 +365,19 @@
 
   // --- the queue picture ----------------------------------------------------------------------------------
   var skillsBody = root.querySelector("[data-test=skills] tbody");
+  var queueSkills = [];
+  // The skill filter offers the queues' skills and any skill an agent is assigned.
+  function skillOptions() {
+    var set = new Set(queueSkills);
+    agents.forEach(function (a) { (Array.isArray(a.skills) ? a.skills : []).forEach(function (s) { var name = s && typeof s === "object" ? s.skillName : s; if (name) { set.add(name); } }); });
+    options(root.querySelector("[data-filter=skill]"), Array.from(set).sort(collator.compare), filter.skill);
+  }
   function pollSkills() {
     return P.request(root.getAttribute("data-skills-url")).then(function (r) {
       if (!r.ok || !r.body || ended) { return P.outcomeOf(r); }
       skillsBody.textContent = "";
-      options(root.querySelector("[data-filter=skill]"), r.body.skills.map(function (s) { return s.skillName; }).filter(Boolean).sort(collator.compare), filter.skill);
+      queueSkills = r.body.skills.map(function (s) { return s.skillName; }).filter(Boolean);
+      skillOptions();
       r.body.skills.forEach(function (s) {
         var tr = el("tr");
         tr.appendChild(el("th", s.skillName));
