@@ -73,6 +73,10 @@ def test_focus_survives_polls_sorting_and_scrolling_and_keys_move_it(board):
     board.locator('[data-test="agent-scroller"]').evaluate("n => { n.scrollTop = n.scrollHeight; }")
     expect(rows(board).last).to_have_attribute("aria-rowindex", "61")
     expect(board.locator("button.agent-name:focus")).to_have_text(name)
+    # Keys, in name order (a poll may re-order a list sorted by time in state under the keys).
+    board.locator("button.sort[data-sort=name]").dispatch_event("click")
+    expect(board.locator("th:has(button[data-sort=name])")).to_have_attribute("aria-sort", "ascending")
+    expect(board.locator("button.agent-name:focus")).to_have_text(name)
     board.keyboard.press("Home")
     expect(board.locator("tr:has(button.agent-name:focus)")).to_have_attribute("aria-rowindex", "2")
     board.keyboard.press("ArrowDown")
