@@ -545,7 +545,7 @@
       if (!a) { return; }
       var group = P.stateGroup(a);
       drawerNode.querySelector("[data-test=agent-name]").textContent = fullName(a);
-      drawerNode.querySelector("[data-field=login]").textContent = (a.userName || "—") + " · " + _("ID") + " " + a.agentId;
+      drawerNode.querySelector("[data-field=login]").textContent = (a.userName || "—") + "\n" + _("ID") + " " + a.agentId;
       drawerNode.querySelector("[data-field=team]").textContent = a.teamName || "—";
       drawerNode.querySelector("[data-field=state]").textContent = P.ICONS[group] + " " + P.rowStateWords(a);
       drawerNode.querySelector("[data-field=skill]").textContent = skillWords(a);
