@@ -193,3 +193,16 @@ def test_a_tab_whose_browser_signed_in_elsewhere_says_so_at_once(chromium, demo)
         expect(old.locator("[data-workspace=supervisor]")).to_have_class(re.compile("session-ended"))
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_agents_are_on_the_first_screen_at_1280_by_800(chromium, demo, supervisor_state, language):
+    context, page = open_board(chromium, demo, supervisor_state, 1280, language, height=800)
+    try:
+        first = page.locator('[data-test="agents"] tbody tr[data-agent-id]').first
+        box = first.bounding_box()
+        assert box["y"] + box["height"] <= 800, f"the first agent ends at {box['y'] + box['height']:.0f} px"
+    finally:
+        if language != "en":
+            switch_language(page, "en")
+        context.close()
