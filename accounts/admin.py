@@ -9,6 +9,9 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from tenants.admin import EnvironmentAdmin, TenantAdmin
+
+from . import events
 from .models import CXoneIdentity, SignInEvent
 from .signout import sign_out_everywhere
 
@@ -30,6 +33,12 @@ sign_out_users = sign_out_action(lambda users: users)
 sign_out_tenants = sign_out_action(lambda tenants: User.objects.filter(cxone_identity__tenant__in=tenants))
 sign_out_environments = sign_out_action(
     lambda environments: User.objects.filter(cxone_identity__tenant__environment__in=environments))
+
+# The registry's admins list this app's action and counts (accounts knows tenants; the registry
+# imports nothing from accounts).
+EnvironmentAdmin.actions = [*EnvironmentAdmin.actions, sign_out_environments]
+TenantAdmin.actions = [*TenantAdmin.actions, sign_out_tenants]
+TenantAdmin.failures_since = lambda self, since: events.failures_annotation(since)
 
 
 class ActivityFilter(admin.SimpleListFilter):

@@ -22,8 +22,8 @@ from django.urls import reverse
 
 from django.conf import settings
 
-from core.reasons import Reason
-from core.web import json_error, wants_json
+from core.reasons import Reason, ReasonError
+from core.web import failure_answer, json_error, wants_json
 
 from . import events, refresh, roles, tokenstore
 from .signals import SIGNED_IN_AT, stamp_sign_in
@@ -106,3 +106,26 @@ def _int(value):
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+class FailureMiddleware:
+    """The one path from failure to answer, after the session is known: an anonymous request
+    to any `/api/` path is 401 `{reason, message}` (never a redirect to a page); a
+    `ReasonError` any view raises becomes its reason as JSON or a page (`failure_answer`),
+    one that ends the session signs out first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/") and not request.user.is_authenticated:
+            return json_error(Reason.NOT_SIGNED_IN, login_url=reverse("login"))
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, ReasonError):
+            return None
+        logger.info("request refused", extra={"event": "failure", "reason": exception.reason, "detail": exception.detail})
+        if exception.ends_session:
+            return session_ended(request, exception.reason)
+        return failure_answer(request, exception.reason)

@@ -24,6 +24,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCLogoutView
@@ -121,7 +122,7 @@ class CXoneAuthenticateView(View):
         try:
             tenant, environment = self.target(request)
             if environment is None:
-                messages.info(request, "Choose your organization to sign in.")
+                messages.info(request, _("Choose your organization to sign in."))
                 return redirect("login")
             return self.start(request, environment, tenant)
         except SignInError as exc:

@@ -149,18 +149,19 @@ def save_preferences(request, language, time_zone):
 @require_http_methods(["GET", "POST"])
 @signin_required
 def session_status(request):
-    """GET or POST /api/session/: the session's state as JSON, for agents' screens (XHR)."""
+    """GET or POST /api/session/: the session's state as JSON, for agents' screens (XHR),
+    in camelCase like the workspaces' JSON."""
     identity = getattr(request.user, "cxone_identity", None)
     tokens = tokenstore.current(request)
     return JsonResponse(
         {
             "user": request.user.get_full_name() or request.user.get_username(),
             "tenant": identity.tenant.name if identity else None,
-            "portal_role": identity.portal_role if identity else None,
-            "cxone_role": identity.cxone_role if identity else None,
-            "expires_at": tokens.expires_at.isoformat() if tokens else None,
-            "refreshed_at": tokens.refreshed_at.isoformat() if tokens and tokens.refreshed_at else None,
-            "refresh_count": tokens.refresh_count if tokens else 0,
+            "portalRole": identity.portal_role if identity else None,
+            "cxoneRole": identity.cxone_role if identity else None,
+            "expiresAt": tokens.expires_at.isoformat() if tokens else None,
+            "refreshedAt": tokens.refreshed_at.isoformat() if tokens and tokens.refreshed_at else None,
+            "refreshCount": tokens.refresh_count if tokens else 0,
         }
     )
 

@@ -154,9 +154,9 @@ class Board:
         self.version = None
 
     def drop(self):
-        ws = adapter.Workspace(self.identity.tenant, self.scope_user, None)
-        ws.drop("agents")
-        cache.delete_many([ws._key("agents", "lease"), ws._backoff_key(), ws._backoff_key() + ":n"])
+        resources = adapter.Workspace(self.identity.tenant, self.scope_user, None).resources
+        resources.drop("agents")
+        cache.delete_many([resources.key("agents", "lease"), resources.backoff_key(), resources.backoff_key() + ":n"])
 
     def poll(self, since=None, gzip_ok=True):
         extra = dict(self.headers)
@@ -168,7 +168,7 @@ class Board:
         return self.client.get(AGENTS, **extra)
 
     def state(self):
-        return cache.get(adapter.Workspace(self.identity.tenant, self.scope_user, None)._key("agents", "state"))
+        return adapter.Workspace(self.identity.tenant, self.scope_user, None).resources.state("agents")
 
 
 def ms(seconds):

@@ -20,7 +20,7 @@ def csrf_failure(request, reason=""):
     from .reasons import Reason
     from .web import json_error, wants_json
 
-    if wants_json(request) or request.path.startswith("/api/"):
+    if wants_json(request):
         return json_error(Reason.CSRF_FAILED)
     return _page(request, 403, _("Not allowed"), str(Reason.CSRF_FAILED.words))
 

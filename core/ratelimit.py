@@ -29,16 +29,17 @@ def parse_rate(text):
     return int(match.group(1)), _PERIODS[match.group(2)]
 
 
-def allow(scope, key, rate):
+def allow(scope, key, rate, *, clock=time.time):
     """True while `key` has made fewer than rate's count of calls in the current window;
-    otherwise False and the seconds until the window ends."""
+    otherwise False and the seconds until the window ends (`clock`: the caller's "now")."""
     if rate is None:
         return True, 0
     count, period = rate
     key = rate_key(key)  # an IPv6 address counts as its /64
-    window = int(time.time() // period)
+    now = clock()
+    window = int(now // period)
     used = bump(f"cxone:rate:{scope}:{key}:{window}", period + 1)
-    return used <= count, period - int(time.time()) % period
+    return used <= count, period - int(now) % period
 
 
 def bump(cache_key, ttl, store=None):

@@ -130,10 +130,19 @@ class Reason(StrEnum):
     NOT_A_CXONE_USER = "not_a_cxone_user", 403, _("These pages are for CXone users; sign in with CXone."), SIGN_IN_AGAIN
     CSRF_FAILED = "csrf_failed", 403, _("The page was open too long or came from elsewhere. Reload it and try again.")
     BAD_INPUT = "bad_input", 400, _("The request is not valid.")
+    API_UNEXPECTED_SHAPE = "api_unexpected_shape", 502, _("Part of CXone's answer was not in a form the portal understands: it shows as not available from CXone."), _("Tell your portal administrator: the organization's admin page lists what CXone sent instead.")
+    # --- the portal's own refusals of a signed-in user's request (CXone was not asked) -----
+    NOT_ON_BOARD = "not_on_board", 404, _("This agent or team is not on your board, so the portal did not ask CXone.")
+    TOO_MANY_READS = "too_many_reads", 429, _("You are asking for data faster than the board needs it. Please wait a moment.")
+    TOO_MANY_MESSAGES = "too_many_messages", 429, _("Too many messages were sent from here recently. Please wait before sending another."), WAIT_AND_RETRY
+    MESSAGE_REPEATED = "message_repeated", 429, _("This message was just sent. Wait a minute before sending it again."), WAIT_AND_RETRY
 
 
 class ReasonError(Exception):
-    """The one failure type: a reason from the vocabulary and a bounded, loggable detail."""
+    """The one failure type: a reason from the vocabulary and a bounded, loggable detail.
+    `ends_session`: a failure after which the session cannot go on (the answer signs out)."""
+
+    ends_session = False
 
     def __init__(self, reason, detail=""):
         detail = str(detail)[:300] if detail else ""

@@ -1,9 +1,11 @@
-"""The portal's small HTTP helpers: who wants JSON, the one JSON error shape (a reason's code
-and words from `core.reasons`), safe `next` paths, log-safe text."""
+"""The portal's small HTTP helpers: who wants JSON, the one way a failure becomes an answer
+(a reason's code and words from `core.reasons`, as JSON or a page), safe `next` paths,
+log-safe text."""
 import re
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .reasons import Reason
@@ -17,7 +19,9 @@ def simulator_on():
 
 
 def wants_json(request):
-    if request.headers.get("x-requested-with") == "XMLHttpRequest":
+    """The one rule for "answer this failure as JSON": every `/api/` path, a script's request
+    (XHR), or a client that accepts JSON and not HTML."""
+    if request.path.startswith("/api/") or request.headers.get("x-requested-with") == "XMLHttpRequest":
         return True
     accept = request.headers.get("accept", "")
     return "application/json" in accept and "text/html" not in accept
@@ -39,6 +43,22 @@ def json_error(reason, *, status=None, login_url=None, context=None):
         body["login_url"] = login_url
     body.update(context or {})
     return JsonResponse(body, status=status or reason.status)
+
+
+def reason_page(request, reason, *, status=None, title=None):
+    """A failure as a page in the portal's layout: the reason's words and advice."""
+    reason = Reason(reason)
+    context = {"status": status or reason.status, "title": title or reason.words, "message": reason.words, "advice": reason.advice,
+               "request_id": getattr(request, "request_id", "")}
+    return render(request, "error.html", context, status=status or reason.status)
+
+
+def failure_answer(request, reason, *, status=None, login_url=None):
+    """The one path from a failure to an answer: `{reason, message}` JSON for whoever wants
+    JSON (`wants_json`), the reason's page for a browser."""
+    if wants_json(request):
+        return json_error(reason, status=status, login_url=login_url)
+    return reason_page(request, reason, status=status)
 
 
 def safe_next(request, value):
@@ -74,8 +94,3 @@ _PUBLIC = {Reason.TENANT_INACTIVE: Reason.TENANT_UNKNOWN}
 def public_reason(reason):
     return _PUBLIC.get(reason, reason)
 
-
-def failure(reason):
-    """(status, words) for a reason."""
-    reason = Reason(reason)
-    return reason.status, reason.words

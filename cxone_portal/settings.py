@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "core.i18n.UserPreferenceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.TokenRefreshMiddleware",
+    "accounts.middleware.FailureMiddleware",  # anonymous /api/ -> 401 JSON; any ReasonError -> its answer
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "core.axes.DeviceCookieMiddleware",  # the admin's device cookie (axes lockouts per browser)
@@ -192,6 +193,14 @@ CXONE_BOARD_FULL_READ_SECONDS = env.int("CXONE_BOARD_FULL_READ_SECONDS", default
 CXONE_FIRST_LOAD_WAIT = env.float("CXONE_FIRST_LOAD_WAIT", default=2.0)
 # Per process, at most this many threads wait on one tenant's CXone; the rest answer from the cache.
 CXONE_TENANT_CONCURRENCY = env.int("CXONE_TENANT_CONCURRENCY", default=2)
+# Per user: the JSON reads that may call CXone (board, skills, contacts, codes, the day, the inbox),
+# as count/period (s, m, h, d); a board in four tabs polls about 100 a minute. Empty: no limit.
+CXONE_READ_RATE_LIMIT = env.str("CXONE_READ_RATE_LIMIT", default="240/m")
+# Messages to agents: per supervisor, per tenant, and to Everyone per tenant (count/period).
+# An identical message (same target, subject and body) within a minute is refused besides.
+CXONE_MESSAGE_RATE_LIMIT = env.str("CXONE_MESSAGE_RATE_LIMIT", default="20/h")
+CXONE_TENANT_MESSAGE_RATE_LIMIT = env.str("CXONE_TENANT_MESSAGE_RATE_LIMIT", default="200/h")
+CXONE_EVERYONE_MESSAGE_RATE_LIMIT = env.str("CXONE_EVERYONE_MESSAGE_RATE_LIMIT", default="3/h")
 # Sign-in events (admin: who signed in, failed, signed out) are kept this many days;
 # `manage.py prune_sign_in_events` deletes older ones (schedule it daily).
 SIGN_IN_EVENT_RETENTION_DAYS = env.int("SIGN_IN_EVENT_RETENTION_DAYS", default=90)

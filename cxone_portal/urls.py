@@ -1,12 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.cache import cache_control, cache_page
+from django.views.decorators.http import last_modified
 from django.views.i18n import JavaScriptCatalog
 
 from accounts import oidc_views, views
 from workspaces import actions
 from workspaces import agent_day
+from workspaces import api  # noqa: F401  (registers the `cxone_id` path converter)
 from workspaces import views as work
-from core import health
+from core import health, i18n
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,12 +23,12 @@ urlpatterns = [
     path("api/agent/day/", agent_day.day, name="agent_day"),
     path("api/supervisor/agents/", work.supervisor_agents, name="supervisor_agents"),
     path("api/supervisor/skills/", work.supervisor_skills, name="supervisor_skills"),
-    path("api/supervisor/agents/<slug:agent_id>/contacts/", work.supervisor_agent_contacts, name="supervisor_agent_contacts"),
+    path("api/supervisor/agents/<cxone_id:agent_id>/contacts/", work.supervisor_agent_contacts, name="supervisor_agent_contacts"),
     path("supervisor/wallboard/", work.wallboard_page, name="wallboard"),
-    path("api/supervisor/agents/<str:agent_id>/state/", actions.set_state, name="supervisor_set_state"),
-    path("api/supervisor/agents/<str:agent_id>/logout/", actions.logout_agent, name="supervisor_logout_agent"),
+    path("api/supervisor/agents/<cxone_id:agent_id>/state/", actions.set_state, name="supervisor_set_state"),
+    path("api/supervisor/agents/<cxone_id:agent_id>/logout/", actions.logout_agent, name="supervisor_logout_agent"),
     path("api/supervisor/messages/", actions.send_message, name="supervisor_messages"),
-    path("api/supervisor/teams/<str:team_id>/unavailable-codes/", actions.unavailable_codes, name="supervisor_unavailable_codes"),
+    path("api/supervisor/teams/<cxone_id:team_id>/unavailable-codes/", actions.unavailable_codes, name="supervisor_unavailable_codes"),
     path("api/agent/messages/", actions.agent_messages, name="agent_messages"),
     path("api/session/", views.session_status, name="session_status"),
     path("signed-out/", views.signed_out, name="signed_out"),
@@ -37,7 +40,10 @@ urlpatterns = [
     path("oidc/logout/", oidc_views.CXoneLogoutView.as_view(), name="oidc_logout"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: POST /i18n/setlang/
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # One catalogue per language: kept rendered for an hour (the cache key names the language),
+    # and a browser that has it gets a 304 (Last-Modified: the compiled catalogue's time).
+    path("jsi18n/", cache_control(no_cache=True)(last_modified(i18n.catalog_modified)(
+        cache_page(3600, key_prefix="jsi18n")(JavaScriptCatalog.as_view()))), name="javascript-catalog"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]

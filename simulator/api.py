@@ -6,11 +6,21 @@ supervisor acts), paging with `skip`/`top`, `totalRecords` and `_links.next` (pa
 than asked for), `updatedSince` and `lastPollTime` (304 when nothing changed), 204 when
 nothing matches, durations as ISO-8601 strings where CXone's reporting APIs send strings.
 
+It answers in the shapes NICE documents, not in ours (docs/simulator.md names the source of
+each): by default as NICE's current OpenAPI spec does (`shapes = "spec"`): `serverTime` in each
+`skills/activity` row, `contactStartDate`, no ACW flag in the state history (after-contact work
+is an `Unavailable` state with one of the team's `isAcw` codes), `mediaName`/`mediaType` in
+`agents/{agentId}/states`, no `teamName` in `teams/{teamId}/performance-total`, unavailable
+codes as `outstateId`/`outstateName`. `shapes = "sdk"` answers the other documented variant
+(NICE's agent SDK and older answers): `outStateId`/`outStateName`, `isAcw` in agent states,
+`teamNo` in the state history. `dropped` names fields no answer carries (a test of the portal's
+reader). Both from the environment: `CXONE_SIMULATOR_SHAPES`, `CXONE_SIMULATOR_DROP`.
+
 The world is a function of the clock (`CXoneAPI.clock`), so every worker and every test sees
 the same one. Each agent works a daily shift (a `LoggedIn` at its start, `LoggedOut` after its
 end), cut into blocks: idle time (`Available`), then a contact (`InboundContact` or
-`OutboundContact`) and its after-contact work (`Unavailable` with the team's ACW code,
-`isACW`), or time away (`Unavailable` with a reason); scheduled breaks and a lunch. About one
+`OutboundContact`) and its after-contact work (`Unavailable` with the team's ACW code), or
+time away (`Unavailable` with a reason); scheduled breaks and a lunch. About one
 agent in ten works in long blocks (20-60 minutes: long calls, long ACW, long meetings), so a
 supervisor's thresholds show on the board. Completed contacts, skill summaries, state history
 and performance are all read off that one timeline; a supervisor's actions (state, logout) are
@@ -19,6 +29,7 @@ spliced into it and hold for a few minutes, until the agent's next natural chang
 import hashlib
 import json
 import math
+import os
 import re
 import threading
 import time
@@ -68,7 +79,17 @@ TEAM_ACW = {team: next(c for c in codes if c.is_acw) for team, codes in TEAM_COD
 TEAM_AWAY = {team: [c for c in codes if c.is_active and not c.is_acw and c not in (BREAK, LUNCH)]
              for team, codes in TEAM_CODES.items()}
 
-STATE_IDS = {"LoggedOut": 0, "LoggedIn": 1, "Available": 2, "Unavailable": 3, "InboundContact": 4, "OutboundContact": 5}
+# NICE's agent SDK enum (agent-state/enum/agent-states-id): the ids CXone gives each state.
+STATE_IDS = {"LoggedOut": 0, "Available": 1, "Unavailable": 2, "InboundContact": 3, "OutboundContact": 4, "InboundConsult": 5,
+             "OutboundConsult": 6, "Dialer": 7, "LoggedIn": 8}
+SHAPES = ("spec", "sdk")
+# What the SDK variant spells otherwise, per route: (list key, {spec name: sdk name}).
+SDK_SPELLING = {
+    "agents/states": ("agentStates", {"isACW": "isAcw"}),
+    "agents/{agentId}/states": ("agentStates", {"isACW": "isAcw"}),
+    "agents/{agentId}/state-history": ("agentStateHistory", {"teamId": "teamNo"}),
+    "teams/{teamId}/unavailable-codes": ("unavailableCodes", {"outstateId": "outStateId", "outstateName": "outStateName"}),
+}
 CONTACT_STATES = ("InboundContact", "OutboundContact")
 
 FIRST = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Gabe", "Hana", "Ivan", "Jade", "Kofi", "Lena", "Mateo", "Nia", "Omar",
@@ -535,7 +556,7 @@ class Team:
             "contactId": contact.id + (5000 if talk is None else 0), "agentId": agent.id if talk is not None else None,
             "teamId": agent.team_id if talk is not None else None, "teamName": agent.team_name if talk is not None else "",
             "skillId": skill.id, "skillName": skill.name, "mediaTypeId": skill.media_id, "mediaTypeName": skill.media,
-            "contactStart": _iso(start), "lastUpdateTime": _iso(done), "isOutbound": contact.outbound,
+            "contactStartDate": _iso(start), "lastUpdateTime": _iso(done), "isOutbound": contact.outbound,
             "fromAddress": self._address(contact, agent, inbound=True), "toAddress": self._address(contact, agent, inbound=False),
         }
         row["masterContactId"] = row["contactId"]
@@ -565,7 +586,7 @@ class Team:
         rows = []
         for agent in agents:
             rows.extend(self.contact_row(agent, r) for r in self._records(agent, a, b, now, abandoned))
-        rows.sort(key=lambda c: (c["contactStart"], c["contactId"]))
+        rows.sort(key=lambda c: (c["contactStartDate"], c["contactId"]))
         return rows
 
     # --- state history and performance --------------------------------------------------------------
@@ -580,7 +601,7 @@ class Team:
                 "startDate": _iso(seg.start), "agentId": agent.id, "agentStateId": STATE_IDS[seg.name],
                 "agentStateName": seg.name, "outStateId": code.id if code else None,
                 "outStateDescription": code.name if code else "", "duration": _num(min(seg.end, now) - seg.start),
-                "isACW": seg.is_acw, "contactId": contact.id if contact else None,
+                "contactId": contact.id if contact else None,
                 "skillId": contact.skill.id if contact else None, "skillName": contact.skill.name if contact else "",
                 "mediaTypeId": contact.skill.media_id if contact else None,
                 "mediaTypeName": contact.skill.media if contact else "", "isOutbound": bool(contact and contact.outbound),
@@ -655,6 +676,7 @@ class Team:
                     counts[row["skillId"]]["active"] += 1
         rows = []
         tick = int(now // 15)
+        server_time = _iso(now)
         for skill in skills:
             c = counts[skill.id]
             r = _mix(skill.id * 7919 + tick)
@@ -671,7 +693,7 @@ class Team:
                 "agentsAvailable": c["available"], "agentsLoggedIn": c["in"], "agentsUnavailable": c["unavailable"],
                 "agentsWorking": c["working"], "agentsACW": c["acw"], "agentsIdle": c["available"],
                 "contactsActive": c["active"] + queue, "serviceLevel": 70 + _mix(skill.id + int(now // 60)) % 31,
-                "serviceLevelGoal": skill.goal, "serviceLevelThreshold": skill.threshold,
+                "serviceLevelGoal": skill.goal, "serviceLevelThreshold": skill.threshold, "serverTime": server_time,
             })
         return rows
 
@@ -770,6 +792,15 @@ ROUTES = [
 ]
 
 
+def _without(value, names):
+    """`value` with every key in `names` removed, at any depth."""
+    if isinstance(value, dict):
+        return {k: _without(v, names) for k, v in value.items() if k not in names}
+    if isinstance(value, list):
+        return [_without(v, names) for v in value]
+    return value
+
+
 def _pattern(template):
     """`agents/{agentId}/state` -> a regex: ids are digits, a message id a GUID."""
     def group(found):
@@ -784,7 +815,7 @@ _COMPILED = [(method, template, _pattern(template), handler, access) for method,
 
 class CXoneAPI:
     """Answers the API paths for one simulator (its tenants, its token keys). Tests steer it
-    through plain attributes: `clock`, `team_size`, `page_cap`, `faults`, `revoked`."""
+    through plain attributes: `clock`, `team_size`, `page_cap`, `faults`, `revoked`, `shapes`, `dropped`."""
 
     def __init__(self, simulator, *, team_size=TEAM_SIZE, page_cap=PAGE_CAP, clock=time.time):
         self.sim = simulator
@@ -796,6 +827,11 @@ class CXoneAPI:
         self.delays = {}  # tenantId -> seconds added to each of that tenant's API calls
         # path, route template or "*" (optionally as (key, role)) -> status or (status, body)
         self.faults = {}
+        shapes = os.getenv("CXONE_SIMULATOR_SHAPES", "spec").strip().lower() or "spec"
+        if shapes not in SHAPES:
+            raise ValueError(f"CXONE_SIMULATOR_SHAPES is one of {', '.join(SHAPES)}, not {shapes!r}")
+        self.shapes = shapes  # "spec" (NICE's OpenAPI spec) or "sdk" (NICE's agent SDK, older answers)
+        self.dropped = {f.strip() for f in os.getenv("CXONE_SIMULATOR_DROP", "").split(",") if f.strip()}
         self._lock = threading.Lock()
 
     # --- for tests and the demo ----------------------------------------------------------------------
@@ -865,7 +901,16 @@ class CXoneAPI:
         refusal = self._refusal(ctx, route[2])
         if refusal:
             return respond(*refusal)
-        return respond(*getattr(self, "_" + route[1])(ctx))
+        status, answer = getattr(self, "_" + route[1])(ctx)
+        return respond(status, self.speak(route[0], answer))
+
+    def speak(self, route, body):
+        """The answer in this simulator's variant (`shapes`), without the `dropped` fields."""
+        spelling = SDK_SPELLING.get(route) if self.shapes == "sdk" else None
+        if spelling and isinstance(body, dict) and isinstance(body.get(spelling[0]), list):
+            names = spelling[1]
+            body = {**body, spelling[0]: [{names.get(k, k): v for k, v in row.items()} for row in body[spelling[0]]]}
+        return _without(body, self.dropped) if self.dropped else body
 
     def _token_claims(self, environ):
         header = environ.get("HTTP_AUTHORIZATION", "")
@@ -984,6 +1029,7 @@ class CXoneAPI:
             return 404, {"message": "No such agent."}
         with ctx.team.lock:
             row, _ = ctx.team.current(agent, ctx.now)
+        row = {("mediaName" if k == "mediaTypeName" else "mediaType" if k == "mediaTypeId" else k): v for k, v in row.items()}
         return 200, {"lastPollTime": _iso(ctx.now), "agentStates": [row]}
 
     def _state_history(self, ctx):
@@ -1018,7 +1064,7 @@ class CXoneAPI:
         if bad:
             return bad
         row = ctx.team.performance([a for a in ctx.team.listed() if a.team_id == team_id], *window, ctx.now)
-        return 200, {"teamPerformanceTotal": [{"teamId": team_id, "teamName": TEAMS[team_id - 1], **row}]}
+        return 200, {"teamPerformanceTotal": [{"teamId": team_id, **row}]}
 
     def _completed_contacts(self, ctx):
         window, bad = self._window(ctx, required=False)
@@ -1058,8 +1104,7 @@ class CXoneAPI:
         rows = ctx.team.skill_activity(ctx.now, self._skills_asked(ctx))
         if _flag(ctx.params.get("isOutbound")):
             rows = []
-        return 200, {"businessUnitId": ctx.team.tenant.bu_id, "lastPollTime": _iso(ctx.now), "serverTime": _iso(ctx.now),
-                     "skillActivity": rows}
+        return self._page(ctx, rows, "skillActivity", extra={"businessUnitId": ctx.team.tenant.bu_id, "lastPollTime": _iso(ctx.now)})
 
     def _skill_summary(self, ctx):
         if ctx.args.get("skillId") and int(ctx.args["skillId"]) not in SKILL_BY_ID:
@@ -1123,8 +1168,8 @@ class CXoneAPI:
         for m in messages:
             error = None
             kind = str(m.get("targetType", "")).lower()
-            target = m.get("targetId")
-            target = int(target) if str(target).isdigit() else None
+            target = m.get("targetId")  # a number in NICE's spec; a string is refused
+            target = target if isinstance(target, int) and not isinstance(target, bool) else None
             start = _epoch(m["startDate"]) if m.get("startDate") else ctx.now
             minutes = m.get("expireMinutes", 60)
             if kind not in ("agent", "team", "everyone"):

@@ -1,19 +1,17 @@
 from datetime import timedelta
 
 from django.contrib import admin, messages
-from django.db.models import Max, Q
+from django.db.models import Max, Q, Value
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
-# accounts owns sessions; a tenant's or an environment's users are signed out from here too.
-from accounts import events
-from accounts.admin import sign_out_environments, sign_out_tenants
+# accounts owns sessions and sign-in events: accounts/admin.py adds its sign-out action and counts here.
 
 from . import discovery
 from .forms import EnvironmentForm, TenantForm
-from .models import Environment, Tenant
+from .models import Environment, NotUnderstood, Tenant
 
 
 def _status(obj):
@@ -54,7 +52,7 @@ class EnvironmentAdmin(DiscoveryColumns, admin.ModelAdmin):
     form = EnvironmentForm
     list_display = ["__str__", "issuer", "client_id", "token_auth_method", "is_active", "discovery_status", "discovery_age"]
     readonly_fields = ["discovered", "discovered_at", "discovery_status"]
-    actions = [run_discovery, sign_out_environments]
+    actions = [run_discovery]  # accounts/admin.py adds signing the environment's users out
     change_form_template = "admin/tenants/environment/change_form.html"
 
     @admin.display(description="discovered (the issuer's OpenID configuration)")
@@ -77,6 +75,23 @@ class EnvironmentAdmin(DiscoveryColumns, admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
 
+@admin.register(NotUnderstood)
+class NotUnderstoodAdmin(admin.ModelAdmin):
+    """What the portal did not understand from CXone (workspaces/shapes.py), read-only: for the
+    operator comparing a tenant's answers with what the portal reads (docs/deploy.md, "First
+    day on a real tenant")."""
+
+    list_display = ["tenant", "endpoint", "field", "keys", "first_seen", "last_seen", "hours"]
+    list_filter = ["tenant", "endpoint"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Tenant)
 class TenantAdmin(DiscoveryColumns, admin.ModelAdmin):
     form = TenantForm
@@ -85,8 +100,8 @@ class TenantAdmin(DiscoveryColumns, admin.ModelAdmin):
     list_filter = ["is_active", "environment"]
     search_fields = ["name", "slug", "tenant_id"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["sign_in_status", "recent_sign_ins", "discovered", "discovered_at", "discovery_status"]
-    actions = [run_discovery, sign_out_tenants]
+    readonly_fields = ["sign_in_status", "recent_sign_ins", "discovered", "discovered_at", "discovery_status", "not_understood"]
+    actions = [run_discovery]  # accounts/admin.py adds signing the tenant's users out
 
     def get_queryset(self, request):
         # Sign-in events (accounts.SignInEvent) point here as `sign_in_events`.
@@ -94,8 +109,13 @@ class TenantAdmin(DiscoveryColumns, admin.ModelAdmin):
         return super().get_queryset(request).annotate(
             _last_sign_in=Max("sign_in_events__at", filter=Q(sign_in_events__kind="sign_in")),
             # accounts counts its own events (anonymous failures are one row per minute with a count).
-            _failures=events.failures_annotation(day_ago),
+            _failures=self.failures_since(day_ago),
         )
+
+    def failures_since(self, since):
+        """Sign-in failures per tenant since `since`: accounts counts its own events and fills this
+        hook in (accounts/admin.py), so the registry imports nothing from accounts."""
+        return Value(0)
 
     @admin.display(description="last sign-in", ordering="_last_sign_in")
     def last_sign_in(self, obj):
@@ -119,6 +139,15 @@ class TenantAdmin(DiscoveryColumns, admin.ModelAdmin):
             return "none yet"
         return format_html_join(mark_safe("<br>"), "{} · {} · {} {}",
                                 ((f"{e.at:%Y-%m-%d %H:%M:%S} UTC", e.get_kind_display(), e.who or "—", e.reason) for e in events))
+
+    @admin.display(description="What the portal did not understand from CXone")
+    def not_understood(self, obj):
+        records = list(obj.not_understood.all()[:20]) if obj.pk else []
+        if not records:
+            return "nothing so far"
+        return format_html_join(mark_safe("<br>"), "{} · no {} · seen in {} hour(s), first {} UTC, last {} UTC · keys present: {}", (
+            (r.endpoint, r.field, r.hours, f"{r.first_seen:%Y-%m-%d %H:%M}", f"{r.last_seen:%Y-%m-%d %H:%M}", r.keys or "—")
+            for r in records))
 
     @admin.display(description="discovered (CXone's answer)")
     def discovered(self, obj):

@@ -169,3 +169,26 @@ class Tenant(Discovered):
     def api_base_url(self):
         """The tenant's CXone REST base URL (https://api-{area}.{domain})."""
         return (self.cxone_configuration or {}).get("api_endpoint") or None
+
+
+class NotUnderstood(models.Model):
+    """Something a CXone answer lacked that a page needed (`workspaces/shapes.py`): which
+    endpoint, which field, which keys the answer had instead. Names only, never values; at most
+    one record per tenant, endpoint and hour, counted in `hours`."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="not_understood")
+    endpoint = models.CharField(max_length=80)
+    field = models.CharField(max_length=80)
+    keys = models.CharField("keys present", max_length=800, blank=True)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    hours = models.PositiveIntegerField("hours seen", default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "endpoint", "field"], name="not_understood_unique")]
+        ordering = ["-last_seen"]
+        verbose_name = "answer not understood"
+        verbose_name_plural = "What the portal did not understand from CXone"
+
+    def __str__(self):
+        return f"{self.endpoint}: no {self.field}"

@@ -118,10 +118,11 @@ def _under(host, domain):
     return host == domain or host.endswith("." + domain)
 
 
-def check_endpoint(issuer, url, what, *, allow_http_loopback=False, allowed_domains=()):
+def check_endpoint(issuer, url, what, *, allow_http_loopback=False, allowed_domains=(), link=False):
     """An endpoint the portal sends codes, tokens or users to: a valid URL on the issuer's
-    port, and on its host or under its registrable domain (or NICE's sibling domain, or an
-    allowed domain). An address matches only itself."""
+    port, and on its host or under its registrable domain (or an allowed domain). NICE's
+    sibling domain only for a `link` a page shows (`LINK_FIELDS`), never for an endpoint that
+    receives a token. An address matches only itself."""
     check_url(url, what, allow_http_loopback=allow_http_loopback)
     issuer_parts, parts = urlsplit(issuer), urlsplit(url)
     issuer_host, host = issuer_parts.hostname, parts.hostname
@@ -130,7 +131,8 @@ def check_endpoint(issuer, url, what, *, allow_http_loopback=False, allowed_doma
     if host == issuer_host:
         return
     site = site_of(issuer_host)
-    domains = [*((site, *SIBLING_DOMAINS.get(site, ())) if site else ()), *allowed_domains]
+    siblings = SIBLING_DOMAINS.get(site, ()) if site and link else ()
+    domains = [*((site, *siblings) if site else ()), *allowed_domains]
     if not _is_address(host) and any(d and not _is_address(d) and _under(host, d) for d in domains):
         return
     raise DiscoveryError(Reason.DISCOVERY_FOREIGN_ENDPOINT, f"{what}={url[:200]} issuer={issuer}")
@@ -199,7 +201,7 @@ def fetch_cxone_configuration(issuer, tenant_id, policy):
     for name in LINK_FIELDS:
         if name in kept:
             try:
-                check_endpoint(issuer, kept[name], name, **rule)
+                check_endpoint(issuer, kept[name], name, link=True, **rule)
             except DiscoveryError as exc:
                 del kept[name]
                 logger.warning("discovered link dropped", extra={"event": "discovery", "reason": exc.reason, "field": name})

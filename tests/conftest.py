@@ -189,3 +189,11 @@ def portal_clock(monkeypatch, cxone):
     monkeypatch.setattr(adapter, "wall_clock", lambda: clock.now)
     cxone.sim.api.clock = lambda: clock.now
     return clock
+
+
+@pytest.fixture(params=["spec", "sdk"])
+def both_shapes(request, cxone):
+    """The simulator in each of NICE's documented variants (docs/simulator.md): a test that
+    uses this runs against both."""
+    cxone.sim.api.shapes = request.param
+    return request.param

@@ -62,6 +62,7 @@ def assert_adds_up(body):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("both_shapes")
 def test_the_day_answers_one_window_with_its_rows_figures_states_and_the_team(agent, clock):
     body = day(agent.client)
     assert set(body) >= {"window", "contacts", "total", "summary", "timeline", "unavailableByReason", "historyReason",

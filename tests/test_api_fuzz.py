@@ -8,6 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.test import Client
 
+from core.reasons import Reason
+
 from .conftest import SUPERVISOR, Browser
 
 XHR = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}
@@ -109,3 +111,46 @@ def test_hostile_api_answers_never_500(cxone, hostile, settings):
     print(f"\nhostile CXone API: {len(HOSTILE)} answers x 2 views, statuses {sorted(set(statuses.values()))}, slowest {slowest:.2f} s")
     assert slowest < 5
     assert statuses[("not JSON", "/api/supervisor/agents/")] == 502
+
+
+# --- hostile bodies from a signed-in supervisor: every one a 400 `bad_input`, never a 500 ------------
+
+HOSTILE_BODIES = {
+    "state a list": {"state": ["Available"]},
+    "state an object": {"state": {"$ne": None}},
+    "state a number": {"state": 1},
+    "reasonId a float": {"state": "Unavailable", "reasonId": 101.5},
+    "reasonId huge": {"state": "Unavailable", "reasonId": 10**40},
+    "targetType a list": {"targetType": ["Agent", "Everyone"], "subject": "s", "message": "m"},
+    "targetType an object": {"targetType": {"Agent": 1}, "subject": "s", "message": "m"},
+    "targetId a list": {"targetType": "Team", "targetId": [1], "subject": "s", "message": "m"},
+    "subject an object": {"targetType": "Everyone", "subject": {"a": 1}, "message": "m"},
+    "message with controls": {"targetType": "Everyone", "subject": "s", "message": "\u0000\u001b[2J"},
+    "deeper than the recursion limit": b'{"state": ' + b"[" * 200000 + b"]" * 200000 + b"}",
+    "deep objects": b'{"targetType": ' + b'{"a":' * 5000 + b"1" + b"}" * 5000 + b"}",
+    "huge": b'{"subject": "' + b"x" * 2_000_000 + b'"}',
+    "past Django's upload limit": b'{"subject": "' + b"x" * 3_000_000 + b'"}',
+    "NaN": b'{"state": NaN, "reasonId": Infinity}',
+    "not UTF-8": b'{"state": "\xc3\x28"}',
+    "a lone surrogate": b'{"subject": "\\ud800", "targetType": "Everyone", "message": "m"}',
+    "not an object": b'"Available"',
+    "truncated": b'{"state": "Avail',
+}
+
+
+@pytest.mark.django_db
+def test_hostile_bodies_are_400_bad_input_never_500(cxone):
+    browser = Browser(Client(enforce_csrf_checks=True), cxone)
+    assert browser.sign_in(username=SUPERVISOR).status_code == 302
+    page = browser.client.get("/supervisor/").content.decode()
+    token = page.split('data-csrf="', 1)[1].split('"', 1)[0]
+    agent = browser.client.get("/api/supervisor/agents/", **XHR).json()["agents"][0]["agentId"]
+    paths = [f"/api/supervisor/agents/{agent}/state/", "/api/supervisor/messages/"]
+    for name, body in HOSTILE_BODIES.items():
+        raw = body if isinstance(body, bytes) else json.dumps(body)
+        for path in paths:
+            response = browser.client.post(path, raw, content_type="application/json", HTTP_X_CSRFTOKEN=token, **XHR)
+            if response.status_code != 400:  # a body can be fine for one view and not the other: never a 500
+                assert response.status_code in (200, 404, 429, 502), (name, path, response.status_code)
+                continue
+            assert response.json() == {"reason": "bad_input", "message": str(Reason.BAD_INPUT.words)}, (name, path)

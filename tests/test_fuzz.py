@@ -92,7 +92,7 @@ def test_malformed_requests_never_500(cxone, settings):
         statuses[response.status_code] += 1
         assert response.status_code < 500, (i, response.status_code, response.content[:500])
     assert sum(statuses.values()) == REQUESTS
-    assert set(statuses) <= {200, 302, 400, 403, 405}, statuses
+    assert set(statuses) <= {200, 302, 400, 401, 403, 405}, statuses  # 401: an anonymous /api/ request
     assert statuses[400] > REQUESTS // 10 and statuses[302] > REQUESTS // 10  # both paths were really exercised
     assert cxone.sim.count("token") > REQUESTS // 200  # forged answers reached the token endpoint and were refused
     assert not CXoneIdentity.objects.exists() and not TokenSession.objects.exists()

@@ -13,6 +13,7 @@ def names_read():
         found |= set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', (ROOT / path).read_text()))
     for path in ["gunicorn.conf.py", "simulator/management/commands/setup_demo.py"]:
         found |= set(re.findall(r'environ\.get\(\s*"([A-Z_]+)"', (ROOT / path).read_text()))
+    found |= set(re.findall(r'os\.getenv\(\s*"([A-Z_]+)"', (ROOT / "simulator/api.py").read_text()))
     return found
 
 

@@ -17,6 +17,7 @@ from simulator.api import TEAM_SIZE
 from .conftest import AGENT, SUPERVISOR, Browser
 
 XHR = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}
+NOON = 1796126400.0  # 2026-12-01T12:00:00Z
 
 
 def api_calls(sim, path=None, **match):
@@ -60,6 +61,7 @@ def test_the_dashboard_sends_each_role_to_its_page(agent, supervisor):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("both_shapes")
 def test_the_agents_day_has_every_contact_of_the_last_24_hours_newest_first_with_figures(agent):
     body = agent.client.get("/api/agent/contacts/", **XHR).json()
     assert set(body) >= {"contacts", "total", "summary", "window", "asOf", "stale"} and body["stale"] is False
@@ -88,17 +90,20 @@ def test_an_agent_gets_a_readable_403_and_cxone_is_never_called(agent):
 
 
 @pytest.mark.django_db
-def test_the_board_lists_every_agent_with_state_team_skill_and_login(supervisor):
+@pytest.mark.usefixtures("both_shapes")
+def test_the_board_lists_every_agent_with_state_team_skill_and_login(supervisor, portal_clock):
+    portal_clock.at(NOON)  # today's figures need a day under way (tests/test_any_hour.py runs at the edges)
     body = board(supervisor.client).json()
     agents = body["agents"]
     assert len(agents) == body["count"] == body["total"] == TEAM_SIZE and body["stale"] is False and body["full"] is True
     assert set(agents[0]) >= {"agentId", "firstName", "lastName", "userName", "teamName", "state", "stateReason", "stateSince", "skillName"}
     assert {a["state"] for a in agents} <= {"Available", "InboundContact", "OutboundContact", "Unavailable", "LoggedOut", "LoggedIn"}
     assert any(a["stateReason"] for a in agents if a["state"] == "Unavailable")
+    assert all(isinstance(a["acw"], bool) and a["acw"] == a["isACW"] for a in agents) and all(a["teamId"] for a in agents)
     skills = supervisor.client.get("/api/supervisor/skills/", **XHR).json()["skills"]
     assert {"skillId", "skillName", "queueCount", "longestWaitSeconds", "agentsAvailable", "serviceLevel", "serviceLevelGoal", "today"} <= set(skills[0])
     waiting = [s for s in skills if s["queueCount"]]
-    assert all(isinstance(s["longestWaitSeconds"], int) for s in waiting)
+    assert all(isinstance(s["longestWaitSeconds"], int) and "notFromCXone" not in s for s in waiting)
     # Today's figures: CXone sends durations as ISO-8601 strings ("PT4M17S"); the board gets seconds.
     today = [s["today"] for s in skills if s["today"] and s["today"]["contactsHandled"]]
     assert today and all(t["averageHandleTime"] > 0 and t["averageSpeedToAnswer"] is not None for t in today)
@@ -188,7 +193,7 @@ def test_throttling_serves_the_last_good_data_as_stale_and_backs_off(supervisor,
     sim.api.faults["*"] = status
     later(6)
     body = board(supervisor.client).json()
-    assert body["stale"] is True and len(body["agents"]) == TEAM_SIZE and body["reason"] == "api_throttled" and body["notice"]
+    assert body["stale"] is True and len(body["agents"]) == TEAM_SIZE and body["reason"] == "api_throttled" and body["message"] and "notice" not in body
     throttled = api_calls(sim)
     later(1.5)  # inside the back-off (2 s, jittered by 20 %): no call
     assert board(supervisor.client).json()["stale"] is True
@@ -257,7 +262,7 @@ def test_drill_downs_only_for_agents_on_the_board_and_404s_are_cached(supervisor
     sim = supervisor.cxone.sim
     before = api_calls(sim)
     response = supervisor.client.get("/api/supervisor/agents/999999/contacts/", **XHR)
-    assert response.status_code == 404 and response.json()["reason"] == "api_not_found" and api_calls(sim) == before
+    assert response.status_code == 404 and response.json()["reason"] == "not_on_board" and api_calls(sim) == before
 
 
 @pytest.mark.django_db
@@ -286,8 +291,8 @@ def test_a_first_load_while_another_request_fetches_says_not_loaded_yet(supervis
 
     settings.CXONE_FIRST_LOAD_WAIT = 0
     identity = TokenSession.objects.get(user__cxone_identity__login_name=SUPERVISOR).user.cxone_identity
-    lease = Workspace(identity.tenant, identity.cxone_user_id, None)._key("agents", "lease")
-    cache.set(lease, "another request", 30)  # a fetch in flight elsewhere
+    elsewhere = Workspace(identity.tenant, identity.cxone_user_id, None, cache=cache).resources.lease("agents")
+    assert elsewhere.acquire()  # a fetch in flight elsewhere
     response = board(supervisor.client)
     assert response.status_code == 503 and response.json()["reason"] == "api_not_loaded"
     assert api_calls(supervisor.cxone.sim, "agents/states") == 0
@@ -295,18 +300,18 @@ def test_a_first_load_while_another_request_fetches_says_not_loaded_yet(supervis
 
 @pytest.mark.django_db
 def test_when_this_process_waits_on_the_tenant_enough_the_rest_answer_at_once(supervisor, settings):
-    from workspaces import adapter
+    from workspaces.lease import tenant_slots
 
     tenant = supervisor.cxone.tenant("acme")
-    slot = adapter._tenant_slot(tenant.pk, settings.CXONE_TENANT_CONCURRENCY)
-    taken = [slot.acquire(blocking=False) for _ in range(settings.CXONE_TENANT_CONCURRENCY)]
+    slots = tenant_slots(tenant.pk, settings.CXONE_TENANT_CONCURRENCY)
+    taken = [slots.take() for _ in range(settings.CXONE_TENANT_CONCURRENCY)]
     try:
         response = board(supervisor.client)
         assert response.status_code == 503 and response.json()["reason"] == "api_busy"
     finally:
         for took in taken:
             if took:
-                slot.release()
+                slots.give()
     assert board(supervisor.client).status_code == 200
 
 
@@ -315,3 +320,16 @@ def test_a_request_cxone_calls_bad_is_a_reason(supervisor):
     supervisor.cxone.sim.api.faults["skills/activity"] = (400, {"error": "Bad request"})
     response = supervisor.client.get("/api/supervisor/skills/", **XHR)
     assert response.status_code == 502 and response.json()["reason"] == "api_bad_request"
+
+
+@pytest.mark.django_db
+def test_the_skills_answer_like_the_board_etag_304_and_gzip(supervisor, later):
+    first = supervisor.client.get("/api/supervisor/skills/", **XHR)
+    assert first.status_code == 200 and first["ETag"] and "today" in first.json()["skills"][0]
+    again = supervisor.client.get("/api/supervisor/skills/", HTTP_IF_NONE_MATCH=first["ETag"], **XHR)
+    assert again.status_code == 304 and again.content == b"" and again["ETag"] == first["ETag"]
+    zipped = supervisor.client.get("/api/supervisor/skills/", HTTP_ACCEPT_ENCODING="gzip", **XHR)
+    assert zipped["Content-Encoding"] == "gzip" and json.loads(gzip.decompress(zipped.content)) == first.json()
+    later(6)  # a new read of the skills: a new version, the whole answer again
+    newer = supervisor.client.get("/api/supervisor/skills/", HTTP_IF_NONE_MATCH=first["ETag"], **XHR)
+    assert newer.status_code == 200 and newer["ETag"] != first["ETag"]

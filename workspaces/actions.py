@@ -2,116 +2,107 @@
 
 `POST /api/supervisor/agents/<agentId>/state/`, `.../logout/`, `POST /api/supervisor/messages/`
 and `GET /api/supervisor/teams/<teamId>/unavailable-codes/`; `GET /api/agent/messages/`.
-JSON in, JSON out, CSRF in `X-CSRFToken`. What the portal can refuse (not a supervisor, no
-CSRF token, an unknown state, a reason the team may not use, text too long, an agent not on
-this supervisor's board) it refuses before calling CXone. CXone's refusals come back as a
-reason from the one vocabulary. Every action CXone was asked to do is recorded, done or
-refused, and the board shows its effect at its next poll.
+JSON in, JSON out, CSRF in `X-CSRFToken`. Bodies are checked field by field (`api.py`). What
+the portal can refuse (an unknown state, a reason the team may not use, an agent or team not
+on this supervisor's board, too many messages, the same message twice in a minute) it refuses
+with its own reason before calling CXone. An agent the board has not read yet is read from
+CXone. CXone's refusals come back as a reason from the one vocabulary. Every action is
+recorded, done or refused: CXone's real status and message ids when CXone was asked (an
+exception after asking still leaves a row, "error"), no status when the portal refused.
 """
+import hashlib
 import json
 import logging
-from datetime import datetime, timezone as dt_timezone
+from contextlib import contextmanager
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import JsonResponse
-from django.views.decorators.cache import never_cache
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 
 from core.observability import current_request_id
 from core.reasons import Reason, ReasonError
-from core.web import json_error
 
-from .adapter import text
-from .cxone_api import APIError, count
+from . import shapes
+from .adapter import iso
+from .api import (AGENT, SUPERVISOR, Choice, Identifier, Integer, Refused, Text, answer, api_view, board_team_ids, now,
+                  within_rate, workspace)
+from .cxone_api import APIError
+from .rows import board_row, code_row, text
 from .models import SupervisorAction
-from .views import answer, cxone_user_required, identity_changed, json_view, session_guard, supervisor_required, workspace
 
 logger = logging.getLogger(__name__)
 
-STATES = {"Available", "Unavailable"}
-TARGETS = {"Agent", "Team", "Everyone"}
-SUBJECT_MAX, MESSAGE_MAX, BODY_MAX = 100, 1024, 8192
+STATES = frozenset({"Available", "Unavailable"})
+TARGETS = frozenset({"Agent", "Team", "Everyone"})
 CODES_SECONDS = 300
+REPEAT_SECONDS = 60  # the same message again within this is refused
 DONE = _("Done: CXone accepted it. The board shows it at its next update.")
+OUTCOME_DONE, OUTCOME_ERROR = "done", "error"
 
 
-class Refused(ReasonError):
-    """The portal refuses before calling CXone."""
+# --- the record -----------------------------------------------------------------------------------
 
+class Audit:
+    """One action's row, written once with however it ended."""
 
-def read_json(request):
-    if len(request.body) > BODY_MAX:
-        raise Refused(Reason.BAD_INPUT, "body too large")
-    try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise Refused(Reason.BAD_INPUT, "not JSON")
-    if not isinstance(body, dict):
-        raise Refused(Reason.BAD_INPUT, "not a JSON object")
-    return body
+    def __init__(self, request, kind, target_type, target_id, detail="", *, subject="", body=""):
+        self.request, self.kind, self.target_type, self.target_id = request, kind, target_type, target_id or ""
+        self.detail, self.subject, self.body, self.message_ids = detail, subject, body, []
 
+    def record(self, status, outcome):
+        identity = self.request.user.cxone_identity
+        SupervisorAction.objects.create(
+            user=self.request.user, supervisor_name=f"{identity.given_name} {identity.family_name}".strip() or identity.login_name,
+            tenant=identity.tenant, kind=self.kind, target_type=self.target_type, target_id=str(self.target_id)[:64],
+            detail=self.detail[:200], subject=self.subject[:SupervisorAction.SUBJECT_MAX], body=self.body[:SupervisorAction.BODY_MAX],
+            cxone_message_ids=" ".join(self.message_ids)[:255], cxone_status=status, outcome=str(outcome)[:40],
+            request_id=current_request_id()[:64],
+        )
 
-def clean_text(value, limit, name):
-    if not isinstance(value, str) or not value.strip():
-        raise Refused(Reason.BAD_INPUT, f"{name} missing")
-    if len(value) > limit:
-        raise Refused(Reason.BAD_INPUT, f"{name} over {limit} characters")
-    if any(not (ch.isprintable() or ch in "\n\t") for ch in value):
-        raise Refused(Reason.BAD_INPUT, f"{name} has control characters")
-    return value.strip()
-
-
-def action_view(view):
-    """POST, JSON, supervisors only (CSRF by Django's middleware), same identity as the page;
-    refusals become the one JSON error shape, never a 500."""
-    @never_cache
-    @require_POST
-    @supervisor_required
-    @session_guard
-    def wrapper(request, *args, **kwargs):
-        changed = identity_changed(request)
-        if changed:
-            return changed
+    @contextmanager
+    def refusals(self):
+        """What is refused inside is recorded with its reason (and CXone's status when a read
+        of CXone's refused it; none when the portal refused), then answered as usual."""
         try:
-            return view(request, *args, **kwargs)
+            yield
         except ReasonError as exc:
-            if isinstance(exc, APIError) or isinstance(exc, Refused):
-                logger.info("supervisor action refused", extra={"event": "supervisor_action", "reason": exc.reason, "detail": exc.detail})
-                return json_error(exc.reason)
+            self.record(getattr(exc, "status", None), exc.reason.value)
             raise
-    wrapper.__name__ = view.__name__
-    return wrapper
+
+    def perform(self, ws, call):
+        """Ask CXone; record the answer whatever it is, CXone's real status with it; after a
+        success the board re-reads."""
+        with self.refusals():
+            client = ws.client()
+        try:
+            call(client)
+        except ReasonError as exc:  # CXone's refusal, with its status (none when it did not answer)
+            self.record(getattr(exc, "status", None), exc.reason.value)
+            raise
+        except Exception:
+            self.record(client.last_status, OUTCOME_ERROR)
+            raise
+        self.record(client.last_status, OUTCOME_DONE)
+        ws.invalidate("agents")
+        logger.info("supervisor action", extra={"event": "supervisor_action", "kind": self.kind, "target": str(self.target_id)})
+        return JsonResponse({"ok": True, "message": str(DONE)})
 
 
-def board_agent(ws, agent_id):
-    """The agent, as the supervisor's board knows them: only agents on it can be acted on."""
-    if not (agent_id.isascii() and agent_id.isalnum() and len(agent_id) <= 32):
-        raise Refused(Reason.API_NOT_FOUND, "malformed agent id")
-    agent = ws.board_agent(agent_id)
+# --- the board, as acting needs it -----------------------------------------------------------------
+
+def acting_agent(ws, agent_id):
+    """The agent as this supervisor's board knows them; when no board was read yet (a script,
+    a cleared cache), as CXone answers for them now. Not on the board: `not_on_board`."""
+    if ws.board_ids():  # one cache read; the agent's row is a second
+        agent = ws.board_agent(agent_id)
+    else:
+        row = ws.client().agent_state(agent_id)
+        agent = board_row(row) if row else None
+        agent = agent if agent and agent["agentId"] == agent_id else None
     if agent is None:
-        raise Refused(Reason.API_NOT_FOUND, f"agent {agent_id} not on the board")
+        raise Refused(Reason.NOT_ON_BOARD, f"agent {agent_id}")
     return agent
-
-
-def record(request, kind, target_type, target_id, detail, status, outcome):
-    identity = request.user.cxone_identity
-    SupervisorAction.objects.create(
-        user=request.user, supervisor_name=f"{identity.given_name} {identity.family_name}".strip() or identity.login_name,
-        tenant=identity.tenant, kind=kind, target_type=target_type, target_id=str(target_id)[:64], detail=detail[:200],
-        cxone_status=status, outcome=str(outcome)[:40], request_id=current_request_id()[:64],
-    )
-
-
-def perform(request, ws, kind, target_type, target_id, detail, call):
-    """Ask CXone; record the answer whatever it is; after a success the board re-reads."""
-    try:
-        call(ws.client())
-    except APIError as exc:
-        record(request, kind, target_type, target_id, detail, exc.status, exc.reason.value)
-        raise
-    record(request, kind, target_type, target_id, detail, 200, "done")
-    ws.invalidate("agents")
-    logger.info("supervisor action", extra={"event": "supervisor_action", "kind": kind, "target": str(target_id)})
 
 
 def team_codes(ws, team_id):
@@ -120,92 +111,107 @@ def team_codes(ws, team_id):
         rows = ws.client().get("teams/{teamId}/unavailable-codes", "unavailableCodes", {"activeOnly": "true"}, teamId=team_id)
         codes = [code_row(r) for r in rows if r.get("isActive", True) is not False]
         payload = {"codes": [c for c in codes if c["id"] is not None]}
+        if shapes.check(ws, "teams/{teamId}/unavailable-codes", rows) and not payload["codes"]:
+            payload["notFromCXone"] = ["codes"]
         return {"payload": payload}, payload
     return ws.serve(f"codes:{team_id}", CODES_SECONDS, fetch)
 
 
-def code_row(row):
-    return {"id": count(row.get("outstateId"), 10**9 - 1), "name": text(row.get("outstateName"), 100), "isAcw": row.get("isAcw") is True}
-
-
 # --- supervisors -----------------------------------------------------------------------------------
 
-@supervisor_required
-@json_view
+@api_view("GET", SUPERVISOR)
 def unavailable_codes(request, team_id):
-    if not (team_id.isascii() and team_id.isalnum() and len(team_id) <= 32):
-        return json_error(Reason.API_NOT_FOUND)
-    return answer(request, team_codes(workspace(request), team_id))
-
-
-@action_view
-def set_state(request, agent_id):
-    body = read_json(request)
-    state = body.get("state")
-    if state not in STATES:
-        raise Refused(Reason.BAD_INPUT, "state must be Available or Unavailable")
+    """Only a team on the supervisor's board: each new team id would be a CXone call and a
+    cache entry."""
     ws = workspace(request)
-    agent = board_agent(ws, agent_id)
-    params, detail = {"state": state}, state
-    if state == "Unavailable":
-        reason_id = body.get("reasonId")
-        if not isinstance(reason_id, int) or isinstance(reason_id, bool):
-            raise Refused(Reason.BAD_INPUT, "reasonId must be a number")
-        served = team_codes(ws, agent["teamId"])
-        if served.error is not None:
-            raise APIError(served.error, "unavailable codes")
-        codes = {c["id"]: c for c in json.loads(served.body)["codes"]}
-        if reason_id not in codes:
-            raise Refused(Reason.BAD_INPUT, f"reason {reason_id} is not one of team {agent['teamId']}'s codes")
-        params["outStateId"] = reason_id
-        detail = f"Unavailable: {codes[reason_id]['name']}"
-    perform(request, ws, SupervisorAction.Kind.SET_STATE, "Agent", agent_id, detail,
-            lambda client: client.post("agents/{agentId}/state", params, agentId=agent_id))
-    return JsonResponse({"ok": True, "message": str(DONE)})
+    if team_id not in board_team_ids(ws):
+        raise Refused(Reason.NOT_ON_BOARD, f"team {team_id}")
+    return answer(request, team_codes(ws, team_id))
 
 
-@action_view
-def logout_agent(request, agent_id):
-    read_json(request)
+@api_view("POST", SUPERVISOR, body={"state": Choice(choices=STATES), "reasonId": Integer(required=False)})
+def set_state(request, agent_id, body):
+    state, reason_id = body["state"], body["reasonId"]
+    audit = Audit(request, SupervisorAction.Kind.SET_STATE, "Agent", agent_id, state)
     ws = workspace(request)
-    board_agent(ws, agent_id)
-    perform(request, ws, SupervisorAction.Kind.LOGOUT, "Agent", agent_id, "log out",
-            lambda client: client.post("agents/{agentId}/logout", agentId=agent_id))
-    return JsonResponse({"ok": True, "message": str(DONE)})
+    params = {"state": state}
+    with audit.refusals():
+        agent = acting_agent(ws, agent_id)
+        if state == "Unavailable":
+            if reason_id is None:
+                raise Refused(Reason.BAD_INPUT, "reasonId missing")
+            served = team_codes(ws, agent["teamId"])
+            if served.error is not None:
+                raise APIError(served.error, "unavailable codes")
+            codes = {c["id"]: c for c in json.loads(served.body)["codes"]}
+            if reason_id not in codes:
+                raise Refused(Reason.BAD_INPUT, f"reason {reason_id} is not one of team {agent['teamId']}'s codes")
+            params["outStateId"] = reason_id
+            audit.detail = f"Unavailable: {codes[reason_id]['name']}"
+    return audit.perform(ws, lambda client: client.post("agents/{agentId}/state", params, agentId=agent_id))
 
 
-@action_view
-def send_message(request):
-    body = read_json(request)
-    target_type = body.get("targetType")
-    if target_type not in TARGETS:
-        raise Refused(Reason.BAD_INPUT, "targetType must be Agent, Team or Everyone")
-    subject = clean_text(body.get("subject"), SUBJECT_MAX, "subject")
-    message = clean_text(body.get("message"), MESSAGE_MAX, "message")
-    target_id = str(body.get("targetId") or "")
+@api_view("POST", SUPERVISOR, body={})
+def logout_agent(request, agent_id, body):
+    audit = Audit(request, SupervisorAction.Kind.LOGOUT, "Agent", agent_id, "log out")
     ws = workspace(request)
-    if target_type == "Agent":
-        board_agent(ws, target_id)
-    elif target_type == "Team" and target_id not in ws.board_team_ids():
-        raise Refused(Reason.API_NOT_FOUND, f"team {target_id} not on the board")
-    outgoing = {"subject": subject, "message": message, "targetType": target_type,
-                "startDate": datetime.now(dt_timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"), "expireMinutes": 480}
-    if target_type != "Everyone":
-        outgoing["targetId"] = target_id
+    with audit.refusals():
+        acting_agent(ws, agent_id)
+    return audit.perform(ws, lambda client: client.post("agents/{agentId}/logout", agentId=agent_id))
+
+
+MESSAGE_FIELDS = {"targetType": Choice(choices=TARGETS), "targetId": Identifier(required=False),
+                  "subject": Text(limit=SupervisorAction.SUBJECT_MAX), "message": Text(limit=SupervisorAction.BODY_MAX)}
+
+
+@api_view("POST", SUPERVISOR, body=MESSAGE_FIELDS)
+def send_message(request, body):
+    target_type, target_id = body["targetType"], body["targetId"] or ""
+    audit = Audit(request, SupervisorAction.Kind.MESSAGE, target_type, target_id, body["subject"],
+                  subject=body["subject"], body=body["message"])
+    ws = workspace(request)
+    with audit.refusals():
+        if target_type == "Agent":
+            acting_agent(ws, target_id)
+        elif target_type == "Team" and target_id not in board_team_ids(ws):
+            raise Refused(Reason.NOT_ON_BOARD, f"team {target_id}")
+        within_message_limits(request, target_type, body)
+    outgoing = {"subject": body["subject"], "message": body["message"], "targetType": target_type,
+                "startDate": iso(ws.clock()), "expireMinutes": 480}
+    if target_type != "Everyone":  # CXone types targetId as a number
+        outgoing["targetId"] = int(target_id) if target_id.isascii() and target_id.isdigit() else target_id
 
     def call(client):
-        answer_body = client.post("agents/messages", json={"agentMessages": [outgoing]})
-        errors = (answer_body or {}).get("errorCount")
+        answer_body = client.post("agents/messages", json={"agentMessages": [outgoing]}) or {}
+        results = answer_body.get("agentMessageResults")
+        audit.message_ids = [text(r.get("agentMessageId"), 64) for r in results if isinstance(r, dict) and r.get("agentMessageId")] \
+            if isinstance(results, list) else []
+        errors = answer_body.get("errorCount")
         if isinstance(errors, int) and errors > 0:
-            raise APIError(Reason.API_BAD_REQUEST, "agents/messages errorCount", 400)
-    perform(request, ws, SupervisorAction.Kind.MESSAGE, target_type, target_id, subject, call)
-    return JsonResponse({"ok": True, "message": str(DONE)})
+            raise APIError(Reason.API_BAD_REQUEST, "agents/messages errorCount", client.last_status)
+    return audit.perform(ws, call)
+
+
+def within_message_limits(request, target_type, body):
+    """Per supervisor, per tenant, to Everyone per tenant (settings), and never the same message
+    twice within a minute: each a 429 before CXone is asked."""
+    identity = request.user.cxone_identity
+    tenant = identity.tenant_id
+    fingerprint = hashlib.sha256(json.dumps([target_type, body["targetId"], body["subject"], body["message"]]).encode()).hexdigest()
+    key, moment = f"cxone:msg:same:{tenant}:{fingerprint}", now()
+    sent_at = cache.get(key)
+    if sent_at is not None and moment - sent_at < REPEAT_SECONDS:
+        raise Refused(Reason.MESSAGE_REPEATED, f"same message {int(moment - sent_at)} s ago")
+    within_rate("messages", f"{tenant}:{request.user.pk}", settings.CXONE_MESSAGE_RATE_LIMIT, Reason.TOO_MANY_MESSAGES)
+    within_rate("tenant-messages", str(tenant), settings.CXONE_TENANT_MESSAGE_RATE_LIMIT, Reason.TOO_MANY_MESSAGES)
+    if target_type == "Everyone":
+        within_rate("everyone-messages", str(tenant), settings.CXONE_EVERYONE_MESSAGE_RATE_LIMIT, Reason.TOO_MANY_MESSAGES)
+    cache.set(key, moment, REPEAT_SECONDS * 2)
 
 
 # --- agents ----------------------------------------------------------------------------------------
 
-@cxone_user_required
-@json_view
+@api_view("GET", AGENT)
 def agent_messages(request):
     ws = workspace(request)
     agent_id = request.user.cxone_identity.agent_id
@@ -222,4 +228,3 @@ def agent_messages(request):
 def message_row(row):
     return {"messageId": text(row.get("messageId"), 40), "subject": text(row.get("subject"), 100),
             "message": text(row.get("messageText") or row.get("message"), 1024, lines=True), "startDate": text(row.get("startDate"), 40)}
-

@@ -15,7 +15,10 @@ class SupervisorActionAdmin(admin.ModelAdmin):
 
     list_display = ["created_at", "supervisor_name", "tenant", "kind", "target_type", "target_id", "detail", "outcome", "cxone_status", "request_id"]
     list_filter = ["kind", "outcome", "tenant", ("created_at", admin.DateFieldListFilter)]
-    search_fields = ["supervisor_name", "target_id", "request_id", "detail"]
+    search_fields = ["supervisor_name", "target_id", "request_id", "detail", "subject", "body", "cxone_message_ids"]
+    fields = ["created_at", "supervisor_name", "user", "tenant", "kind", "target_type", "target_id", "detail", "subject", "body",
+              "cxone_message_ids", "cxone_status", "outcome", "request_id"]
+    readonly_fields = fields
     date_hierarchy = "created_at"
     list_select_related = ["tenant"]
 

@@ -78,6 +78,31 @@ def reason_for_status(status):
     return Reason.API_BAD_REQUEST if 400 <= status < 500 else Reason.API_UNAVAILABLE
 
 
+ERROR_BODY_LIMIT = 4096
+ERROR_WORDS_LIMIT = 200
+# CXone's error bodies vary: {error, error_description}, {error, errorDescription}, {message}, other casings.
+_ERROR_KEYS = ("error", "error_description", "errordescription", "message", "description", "detail")
+
+
+def error_words(response, timeout):
+    """CXone's own words for a refusal, bounded and printable ("" when it said none in JSON):
+    `error: description` from whichever casing it used. For the log only, never a page."""
+    try:
+        body = parse_json(read_body(response, limit=ERROR_BODY_LIMIT, timeout=timeout))
+    except (UntrustedBodyError, ValueError, UnicodeError, requests.RequestException):
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    said = {}
+    for key, value in body.items():
+        name = key.lower().replace("-", "_") if isinstance(key, str) else ""
+        name = "errordescription" if name in ("error_description", "errordescription") else name
+        if name in _ERROR_KEYS and isinstance(value, (str, int)) and name not in said:
+            said[name] = "".join(ch for ch in str(value)[:ERROR_WORDS_LIMIT] if ch.isprintable())
+    words = ": ".join(said[k] for k in ("error", "errordescription", "message", "description", "detail") if said.get(k))
+    return words[:ERROR_WORDS_LIMIT]
+
+
 def timestamp(value):
     """A CXone timestamp we may send back (e.g. `lastPollTime` as `updatedSince`), or None."""
     return value if isinstance(value, str) and len(value) <= 40 and _TIMESTAMP.match(value) else None
@@ -120,6 +145,7 @@ class CXoneClient:
         self.clock = clock
         self._origin = urlsplit(self.base_url)[:2]
         self._bytes = 0
+        self.last_status = None  # CXone's status for the last call (the audit records it)
 
     def url(self, path, **path_args):
         return f"{self.base_url}/inContactAPI/services/{VERSIONS[path]}/{path.format(**path_args)}"
@@ -144,16 +170,19 @@ class CXoneClient:
 
     def _call_once(self, url, params, path, deadline, method="GET", json=None):
         token = self.token
-        body, status = self._send(url, params, path, deadline, token, method, json)
+        body, status, said = self._send(url, params, path, deadline, token, method, json)
+        self.last_status = status
         if status == 200:
             return body
         if status in (201, 202, 204):
             return body if status != 204 else None
+        if status == 304 and method == "GET" and "updatedSince" in (params or {}):
+            return NOT_MODIFIED  # only a conditional read can be "not modified"
         if status == 304:
-            return NOT_MODIFIED
+            raise APIError(Reason.API_BAD_RESPONSE, f"{path}: 304 to a request that asked for no condition", status)
         if status == 401:
             raise _Unauthorized(token)
-        raise APIError(reason_for_status(status), f"{path} HTTP {status}", status)
+        raise APIError(reason_for_status(status), f"{path} HTTP {status}" + (f": {said}" if said else ""), status)
 
     def _refresh(self, rejected):
         """One refresh for every page that saw `rejected`; a later caller finds it done."""
@@ -167,7 +196,7 @@ class CXoneClient:
     def _send(self, url, params, path, deadline, token, method="GET", json=None):
         started = self.clock()
         remaining = deadline - started
-        status, body = None, None
+        status, body, cxone_says = None, None, ""
         if remaining <= 0:
             raise APIError(Reason.API_TIMEOUT, f"{path}: deadline passed")
         try:
@@ -175,6 +204,8 @@ class CXoneClient:
                                       allow_redirects=False, stream=True,
                                       headers={"Authorization": f"Bearer {token}", "Accept": "application/json"}) as response:
                 status = response.status_code
+                if status >= 400:
+                    cxone_says = error_words(response, min(1.0, max(0.001, deadline - self.clock())))
                 if status in (200, 201, 202):
                     limit = max(0, min(PAGE_LIMIT, self.max_bytes - self._bytes))
                     raw = read_body(response, limit=limit, timeout=max(0.001, deadline - self.clock()))
@@ -190,8 +221,9 @@ class CXoneClient:
             raise APIError(Reason.API_UNAVAILABLE, f"{path}: {type(exc).__name__}")
         finally:
             logger.info("cxone api", extra={"event": "cxone_api", "path": path, "method": method, "status": status,
-                                            "duration_ms": round((self.clock() - started) * 1000, 1)})
-        return body, status
+                                            "duration_ms": round((self.clock() - started) * 1000, 1),
+                                            **({"cxone_says": cxone_says} if cxone_says else {})})
+        return body, status, cxone_says
 
     # --- paging --------------------------------------------------------------------------------
 
@@ -325,11 +357,24 @@ class CXoneClient:
         return self.get_all("contacts/completed", "completedContacts", {"agentId": agent_id, "startDate": start, "endDate": end}).rows
 
     def skill_activity(self):
-        """(rows, CXone's serverTime or None)."""
-        body = self.call(self.url("skills/activity"), path="skills/activity")
-        if not isinstance(body, dict):
+        """(every row of every page, the top level's serverTime or None). CXone puts `serverTime`
+        in each row; a top-level one (older answers) is the rows' fallback."""
+        listing = self.get_all("skills/activity", "skillActivity")
+        if listing is NOT_MODIFIED or listing.first is None:
             return [], None
-        return self._rows(body, "skillActivity", "skills/activity"), timestamp(body.get("serverTime"))
+        first = listing.first
+        return listing.rows, timestamp(first.get("serverTime") or first.get("ServerTime"))
+
+    def server_time(self):
+        """CXone's clock (`GET server-time`), or None when it will not say."""
+        try:
+            body = self.call(self.url("server-time"), path="server-time")
+        except APIError as exc:
+            if exc.reason in (Reason.API_UNAUTHORIZED, Reason.API_THROTTLED, Reason.API_TIMEOUT, Reason.API_UNAVAILABLE):
+                raise
+            return None
+        body = body if isinstance(body, dict) else {}
+        return timestamp(body.get("ServerTime") or body.get("serverTime"))
 
     def skill_summary(self, start, end):
         body = self.call(self.url("skills/summary"), {"startDate": start, "endDate": end}, path="skills/summary")

@@ -34,7 +34,11 @@ class BoardThresholds(models.Model):
 
 
 class SupervisorAction(models.Model):
-    """One action through CXone: who, which tenant, on whom, what, CXone's answer, request id."""
+    """One action through CXone, done or refused: who, which tenant, on whom, what (a message
+    whole: subject and body, bounded as CXone bounds them), CXone's answer (its real status
+    and message ids; no status when the portal refused it itself), the request id."""
+
+    SUBJECT_MAX, BODY_MAX = 100, 1024  # CXone's own bounds for agents/messages
 
     class Kind(models.TextChoices):
         SET_STATE = "set_state", _("set state")
@@ -49,8 +53,12 @@ class SupervisorAction(models.Model):
     target_type = models.CharField(_("target type"), max_length=20, default="Agent")
     target_id = models.CharField(_("target"), max_length=64, blank=True)
     detail = models.CharField(_("detail"), max_length=200, blank=True, help_text=_("The state and reason, or the message's subject."))
-    cxone_status = models.PositiveSmallIntegerField(_("CXone's HTTP status"), null=True, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=40, help_text=_("done, or the reason CXone refused"))
+    subject = models.CharField(_("message subject"), max_length=SUBJECT_MAX, blank=True)
+    body = models.TextField(_("message body"), max_length=BODY_MAX, blank=True)
+    cxone_message_ids = models.CharField(_("CXone's message ids"), max_length=255, blank=True)
+    cxone_status = models.PositiveSmallIntegerField(_("CXone's HTTP status"), null=True, blank=True,
+                                                    help_text=_("Empty when the portal refused before asking CXone."))
+    outcome = models.CharField(_("outcome"), max_length=40, help_text=_("done, error, or the reason it was refused"))
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
 
     class Meta:

@@ -29,6 +29,7 @@
       if (codesFor !== a.teamId) { return; }
       reasonSelect.length = 0;
       if (!r.ok) { reasonSelect.appendChild(P.el("option", P.causeWords(r.body, r.status, false, 0))); codesFor = null; return; }
+      if (r.body.notFromCXone) { reasonSelect.appendChild(P.el("option", _("not available from CXone"))); codesFor = null; return; }
       r.body.codes.forEach(function (c) {
         var option = P.el("option", c.name + (c.isAcw ? " " + _("(needs an active contact)") : ""));
         option.value = String(c.id);

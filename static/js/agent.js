@@ -39,7 +39,7 @@
     if (!body.contacts.length) { emptyRow(tbody, 4, _("No completed contacts in the last 24 hours.")); }
     body.contacts.forEach(function (c) {
       var row = el("tr");
-      row.appendChild(el("td", when(c.startDate)));
+      row.appendChild(el("td", c.notFromCXone ? _("not available from CXone") : when(c.startDate)));
       var skill = el("td", c.skillName || "—"); skill.dir = "auto"; row.appendChild(skill);
       row.appendChild(el("td", c.mediaType ? P.channel(c.mediaType) : "—"));
       row.appendChild(el("td", P.duration(c.handleSeconds), "num"));

@@ -386,7 +386,7 @@
         tr.appendChild(el("td", s.mediaType ? P.channel(s.mediaType) : "—"));
         tr.appendChild(el("td", P.number(s.queueCount), "num"));
         var waitBreach = P.waitBreached(s, T);
-        tr.appendChild(el("td", (waitBreach ? "⚠ " : "") + P.duration(s.longestWaitSeconds) + (waitBreach ? " " + fmt(_("over %(n)s s"), {n: T.longestWaitSeconds}, true) : ""), "num" + (waitBreach ? " breach-text" : "")));
+        tr.appendChild(el("td", (waitBreach ? "⚠ " : "") + (s.notFromCXone ? _("not available from CXone") : P.duration(s.longestWaitSeconds)) + (waitBreach ? " " + fmt(_("over %(n)s s"), {n: T.longestWaitSeconds}, true) : ""), "num" + (waitBreach ? " breach-text" : "")));
         tr.appendChild(el("td", P.number(s.contactsActive), "num"));
         tr.appendChild(el("td", P.number(s.agentsLoggedIn) + " / " + P.number(s.agentsWorking) + " / " + P.number(s.agentsAvailable), "num"));
         var met = s.serviceLevel !== null && s.serviceLevelGoal !== null && s.serviceLevel >= s.serviceLevelGoal;
@@ -574,7 +574,7 @@
           if (!r.body.contacts.length) { tbodyC.appendChild(row1(_("No completed contacts in the last 24 hours."))); return; }
           r.body.contacts.forEach(function (c) {
             var tr = el("tr");
-            tr.appendChild(el("td", P.localTime(c.startDate, {weekday: "short"})));
+            tr.appendChild(el("td", c.notFromCXone ? _("not available from CXone") : P.localTime(c.startDate, {weekday: "short"})));
             var skill = el("td", c.skillName || "—"); skill.dir = "auto"; tr.appendChild(skill);
             tr.appendChild(el("td", c.mediaType ? P.channel(c.mediaType) : "—"));
             tr.appendChild(el("td", P.duration(c.handleSeconds), "num"));

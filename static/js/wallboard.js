@@ -45,7 +45,7 @@
         var head = el("th", s.skillName); head.setAttribute("scope", "row"); head.dir = "auto"; tr.appendChild(head);
         tr.appendChild(el("td", P.number(s.queueCount)));
         var wait = P.waitBreached(s, T);
-        tr.appendChild(el("td", (wait ? "⚠ " : "") + P.duration(s.longestWaitSeconds), wait ? "breach-text" : ""));
+        tr.appendChild(el("td", (wait ? "⚠ " : "") + (s.notFromCXone ? _("not available from CXone") : P.duration(s.longestWaitSeconds)), wait ? "breach-text" : ""));
         var met = s.serviceLevel !== null && s.serviceLevelGoal !== null && s.serviceLevel >= s.serviceLevelGoal;
         tr.appendChild(el("td", s.serviceLevel === null ? "—" : (met ? "✓ " : "⚠ ") + s.serviceLevel + "%" + (met ? "" : " " + _("below goal")), met ? "sl-met" : "sl-missed"));
         tbody.appendChild(tr);

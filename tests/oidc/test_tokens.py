@@ -151,15 +151,17 @@ def test_a_declared_length_over_the_cap_is_refused_unread(canned, http):
 def test_a_slow_drip_stops_at_the_timeout(canned, http):
     import time
 
-    def drip():
+    sent = []
+
+    def drip():  # an OP that sends a byte every 0.2 s (the slow peer, not the test, waits)
         for _ in range(20):
             time.sleep(0.2)
+            sent.append(1)
             yield b" "
     canned.answer(body=drip())
-    started = time.monotonic()
     with pytest.raises(UpstreamError):
         tokens.refresh(http, client(canned.url), refresh_token="rt", timeout=0.5)
-    assert time.monotonic() - started < 1.5
+    assert len(sent) < 20  # given up while the OP was still dripping, whatever the machine's speed
 
 
 @pytest.mark.parametrize("expires_in", [0, -1, 59, 86401, 10**12, 1e308, "3600", True, None, [3600]])

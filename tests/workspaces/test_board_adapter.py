@@ -150,7 +150,7 @@ def test_throttling_serves_the_last_data_marked_stale_and_backs_off_per_tenant(b
     del big.simulator.api.faults["agents/states"]
     clock.now += 120
     fresh = board(ws.board())
-    assert fresh["stale"] is False and ws.cache.get(ws._backoff_key()) is None  # reset once CXone answered
+    assert fresh["stale"] is False and ws.cache.get(ws.resources.backoff_key()) is None  # reset once CXone answered
 
 
 def test_an_older_fetch_never_overwrites_newer_data(big, clock):
@@ -158,8 +158,9 @@ def test_an_older_fetch_never_overwrites_newer_data(big, clock):
     ws.board()
     clock.now += 10
     newer = ws.board()
-    meta = ws._fetch("agents", lambda state, started: ({"agents": {}, "payload": {}, "history": []}, {"agents": []}), clock.now - 8)
-    assert meta["version"] == newer.version and json.loads(ws.board().body)["count"] == 3000
+    older = ws.resources._fetch("agents", 60, lambda state, started: ({"agents": {}, "payload": {}, "history": []}, {"agents": []}),
+                                clock.now - 8, ws.resources.lease("agents"))
+    assert older.meta.version == newer.version and json.loads(ws.board().body)["count"] == 3000
 
 
 @pytest.fixture
@@ -169,46 +170,58 @@ def small(clock):
     running.stop()
 
 
-def test_one_fetch_in_flight_and_nobody_waits_for_the_timeout(small, clock):
-    """With CXone slow, one request fetches; the others answer at once or after a short
-    first-load wait, never the HTTP timeout."""
-    small.simulator.latency = 0.4
-    cache = LocMemCache(uuid.uuid4().hex, {})
-    real = SimpleNamespace(now=time.time)
-    answers, waits = [], []
+def wait_for(condition, seconds=20):
+    """Until `condition()` holds, at most `seconds` (a deadline, not a guessed sleep)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not hold in time"
+        time.sleep(0.01)
+
+
+def gated(ws, gate):
+    """The workspace's fetch waits at its first step (the token) until the test opens `gate`."""
+    current = ws.tokens.current
+
+    def held():
+        assert gate.wait(30)
+        return current()
+    ws.tokens = TokenSource(held, ws.tokens.refresh)
+    return ws
+
+
+def test_one_fetch_in_flight_and_nobody_waits_for_it(small, clock):
+    """While one request fetches (held at its first step), the others answer: "not loaded yet"
+    after the short first-load wait, or "busy" when the tenant's slots are taken."""
+    cache, gate = LocMemCache(uuid.uuid4().hex, {}), threading.Event()
+    answers = {}
 
     def poll(n):
-        ws = workspace(small, clock, cache=cache, first_load_wait=0.1, page_size=100)
-        ws.clock, ws.sleep = real.now, time.sleep
-        started = time.monotonic()
-        answers.append(ws.board().error)
-        waits.append(time.monotonic() - started)
+        ws = gated(workspace(small, clock, cache=cache, first_load_wait=0.1, page_size=100), gate)
+        answers[n] = ws.board().error
     threads = [threading.Thread(target=poll, args=(n,)) for n in range(4)]
     for t in threads:
         t.start()
+    wait_for(lambda: len(answers) == 3)  # three answered while the fourth is still fetching
+    assert not gate.is_set() and set(answers.values()) <= {Reason.API_NOT_LOADED, Reason.API_BUSY}
+    gate.set()
     for t in threads:
-        t.join()
-    assert answers.count(None) >= 1 and state_calls(small) == 3  # one read of the 3 pages, not four
-    assert sorted(waits)[2] < 1.0  # the others did not wait for the fetch
-    small.simulator.latency = 0
+        t.join(30)
+    assert list(answers.values()).count(None) == 1 and state_calls(small) == 3  # one read of the 3 pages, not four
 
 
 def test_one_slow_tenant_takes_at_most_its_share_of_threads(small, clock):
-    small.simulator.latency = 0.5
-    cache = LocMemCache(uuid.uuid4().hex, {})
+    from workspaces.lease import tenant_slots
+
+    cache, gate = LocMemCache(uuid.uuid4().hex, {}), threading.Event()
     result = {}
 
     def slow():
-        ws = workspace(small, clock, cache=cache, tenant_concurrency=1, tenant_pk=991)
-        ws.clock = time.time
-        result["slow"] = ws.board().error
+        result["slow"] = gated(workspace(small, clock, cache=cache, tenant_concurrency=1, tenant_pk=991), gate).board().error
     thread = threading.Thread(target=slow)
     thread.start()
-    time.sleep(0.2)
-    started = time.monotonic()
+    wait_for(lambda: tenant_slots(991, 1).in_use == 1)  # the slow fetch holds the tenant's one slot
     other_user = workspace(small, clock, cache=cache, user="u2", tenant_concurrency=1, tenant_pk=991)
-    other_user.clock = time.time
-    assert other_user.board().error == Reason.API_BUSY and time.monotonic() - started < 0.3
-    thread.join()
-    small.simulator.latency = 0
+    assert other_user.board().error == Reason.API_BUSY  # at once: nobody waits for a slot
+    gate.set()
+    thread.join(30)
     assert result["slow"] is None
