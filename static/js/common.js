@@ -127,8 +127,9 @@
     var stamp = when.getFullYear() + "-" + pad(when.getMonth() + 1) + "-" + pad(when.getDate()) + "-" + pad(when.getHours()) + pad(when.getMinutes()) + pad(when.getSeconds());
     return [what, (tenant || "").replace(/[^A-Za-z0-9_-]+/g, "-"), stamp].filter(Boolean).join("-") + ".csv";
   }
-  // An API address the template rendered with {% url %} and the placeholder `__id__`.
-  function urlFor(template, id) { return template.replace("__id__", encodeURIComponent(id)); }
+  // An API address the template rendered with {% url %} and the placeholder CXONEIDPLACEHOLDER
+  // (letters only: it passes the URL's `cxone_id` converter).
+  function urlFor(template, id) { return template.replace("CXONEIDPLACEHOLDER", encodeURIComponent(id)); }
 
   // One status line per page, polite: announced, never stealing focus.
   function Notice(node) { this.node = node; }
