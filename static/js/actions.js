@@ -20,7 +20,8 @@
   function name(a) { return (a.firstName + " " + a.lastName).trim() || a.agentId; }
   function say(text, ok) { outcome.textContent = text; outcome.className = "outcome " + (ok ? "ok" : "refused"); }
 
-  function loadCodes(a) {
+  function loadCodes(a, tries) {
+    tries = tries || 0;
     if (codesFor === a.teamId) { return; }
     codesFor = a.teamId;
     reasonSelect.length = 0;
@@ -28,6 +29,9 @@
     P.request(P.urlFor(codesUrl, a.teamId)).then(function (r) {
       if (codesFor !== a.teamId) { return; }
       reasonSelect.length = 0;
+      // The portal answers one on-demand read per user at a time (the drawer's contacts may be
+      // that read): busy means "again in a moment", not a failure.
+      if (!r.ok && P.outcomeOf(r) === "soon" && tries < 10) { reasonSelect.appendChild(P.el("option", _("Loading reasons…"))); codesFor = null; setTimeout(function () { if (agent && agent.teamId === a.teamId) { loadCodes(a, tries + 1); } }, 1000); return; }
       if (!r.ok) { reasonSelect.appendChild(P.el("option", P.causeWords(r.body, r.status, false, 0))); codesFor = null; return; }
       if (r.body.notFromCXone) { reasonSelect.appendChild(P.el("option", _("not available from CXone"))); codesFor = null; return; }
       r.body.codes.forEach(function (c) {

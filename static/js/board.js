@@ -570,6 +570,8 @@
         .then(function (r) {
           if (self.id !== id) { return; }
           tbodyC.textContent = "";
+          if (!r.ok && P.outcomeOf(r) === "soon" && (self.tries = (self.tries || 0) + 1) <= 10) { tbodyC.appendChild(row1(_("Loading…"))); setTimeout(function () { if (self.id === id) { self.contacts(); } }, 1000); return; }
+          self.tries = 0;
           if (!r.ok) { tbodyC.appendChild(row1(P.causeWords(r.body, r.status, false, 0))); return; }
           if (!r.body.contacts.length) { tbodyC.appendChild(row1(_("No completed contacts in the last 24 hours."))); return; }
           r.body.contacts.forEach(function (c) {
