@@ -180,7 +180,7 @@ class DemoServer:
 
     ADMIN_PASSWORD = "demo-admin-password-for-tests"
 
-    def __init__(self, tmp_path, token_ttl=3600):
+    def __init__(self, tmp_path, token_ttl=3600, **extra_env):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = inherited_env()
@@ -196,6 +196,7 @@ class DemoServer:
                 "CXONE_SIMULATOR_TOKEN_TTL": str(token_ttl),
                 "VAR_DIR": str(tmp_path),
                 "DEMO_ADMIN_PASSWORD": self.ADMIN_PASSWORD,
+                **{k: str(v) for k, v in extra_env.items()},
             }
         )
         for step in (["migrate", "--noinput"], ["setup_demo"]):

@@ -88,13 +88,19 @@ def test_the_agents_day_adds_up_on_the_page_and_fits_a_phone(agent_page, demo):
     else:
         pytest.fail(f"tiles differ from the server's summary {body['summary']}")
     # Unavailable time by reason: rows, and a total that is their sum.
-    reasons = body["unavailableByReason"]
+    # After-call work once, apart, saying where it is counted (handle time, not time away).
+    reasons = [r for r in body["unavailableByReason"] if not r.get("acw")]
+    acw = sum(r["seconds"] for r in body["unavailableByReason"] if r.get("acw"))
     assert reasons and page.locator('[data-test="reasons"] tbody tr').count() == len(reasons)
     assert page.locator('[data-test="reasons-total"]').inner_text() == duration(sum(r["seconds"] for r in reasons))
-    assert "After-contact work: part of handle time" in page.locator('[data-test="reasons"]').inner_text()
-    # The timeline: every state as a row with its time and words, newest first, and the bar.
-    timeline = page.locator('[data-test="timeline"] tbody tr')
+    assert page.locator('[data-test="acw-time"]').inner_text() == duration(acw)
+    assert "Counted in handle time, not in unavailable time." in page.locator('[data-test="acw-line"]').inner_text()
+    assert "last 24 hours" in page.locator("h1").inner_text()
+    # The timeline: every state as a row with its time and words, newest first, under a heading per hour, and the bar.
+    timeline = page.locator('[data-test="timeline"] tbody tr:not(.hour)')
     assert timeline.count() == len(body["timeline"])
+    hours = page.locator('[data-test="timeline"] tbody tr.hour')
+    assert 1 <= hours.count() <= 25
     assert page.locator('[data-test="timeline-bar"] .seg').count() == sum(1 for r in body["timeline"] if r["seconds"])
     first_cells = timeline.first.locator("td")
     assert ":" in first_cells.nth(0).inner_text() and first_cells.nth(1).inner_text() not in ("", "—")

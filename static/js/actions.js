@@ -13,20 +13,25 @@
   var reasonSelect = drawer.querySelector("[data-field=reason]");
   var confirmDialog = root.querySelector("[data-test=confirm]");
   var messageDialog = root.querySelector("[data-test=message-dialog]");
-  var base = root.getAttribute("data-actions-base");
+  var stateUrl = root.getAttribute("data-state-url"), logoutUrl = root.getAttribute("data-logout-url");
+  var messagesUrl = root.getAttribute("data-messages-url"), codesUrl = root.getAttribute("data-codes-url");
   var agent = null, codesFor = null;
 
   function name(a) { return (a.firstName + " " + a.lastName).trim() || a.agentId; }
   function say(text, ok) { outcome.textContent = text; outcome.className = "outcome " + (ok ? "ok" : "refused"); }
 
-  function loadCodes(a) {
+  function loadCodes(a, tries) {
+    tries = tries || 0;
     if (codesFor === a.teamId) { return; }
     codesFor = a.teamId;
     reasonSelect.length = 0;
     reasonSelect.appendChild(P.el("option", _("Loading reasons…")));
-    P.request(root.getAttribute("data-codes-base") + encodeURIComponent(a.teamId) + "/unavailable-codes/").then(function (r) {
+    P.request(P.urlFor(codesUrl, a.teamId)).then(function (r) {
       if (codesFor !== a.teamId) { return; }
       reasonSelect.length = 0;
+      // The portal answers one on-demand read per user at a time (the drawer's contacts may be
+      // that read): busy means "again in a moment", not a failure.
+      if (!r.ok && P.outcomeOf(r) === "soon" && tries < 10) { reasonSelect.appendChild(P.el("option", _("Loading reasons…"))); codesFor = null; setTimeout(function () { if (agent && agent.teamId === a.teamId) { loadCodes(a, tries + 1); } }, 1000); return; }
       if (!r.ok) { reasonSelect.appendChild(P.el("option", P.causeWords(r.body, r.status, false, 0))); codesFor = null; return; }
       if (r.body.notFromCXone) { reasonSelect.appendChild(P.el("option", _("not available from CXone"))); codesFor = null; return; }
       r.body.codes.forEach(function (c) {
@@ -51,20 +56,28 @@
     });
   }
 
-  function post(url, json, doneWords) {
+  // The outcome in words; a refusal says what was refused (a log-out, a state change, a message).
+  function post(url, json, doneWords, refusedWords) {
     say(_("Asking CXone…"), true);
     return P.request(url, {method: "POST", json: json}).then(function (r) {
       if (r.ok) { say(doneWords, true); if (window.Board) { window.Board.refreshSoon(); } }
-      else { say(P.causeWords(r.body, r.status, false, 0) || _("CXone refused."), false); }
+      else { say((refusedWords + " " + P.causeWords(r.body, r.status, false, 0)).trim(), false); }
       return r;
     });
+  }
+  // Only what can work is offered: nothing to change or log out for an agent who is logged out.
+  function offer(a) {
+    var loggedOut = P.stateGroup(a) === "loggedout";
+    drawer.querySelectorAll("[data-act=available], [data-act=unavailable], [data-act=logout], [data-field=reason-choice]").forEach(function (node) { node.hidden = loggedOut; });
+    drawer.querySelector("[data-test=logged-out-note]").hidden = !loggedOut;
   }
 
   drawer.querySelector("[data-act=available]").addEventListener("click", function () {
     var a = agent;
     confirm(_("Make available"), fmt(_("%(name)s will be Available and may be offered contacts at once."), {name: name(a)}, true), _("Make available"))
       .then(function (yes) {
-        if (yes) { post(base + "agents/" + encodeURIComponent(a.agentId) + "/state/", {state: "Available"}, fmt(_("CXone accepted: %(name)s becomes Available, at once or when their current contact ends."), {name: name(a)}, true)); }
+        if (yes) { post(P.urlFor(stateUrl, a.agentId), {state: "Available"}, fmt(_("CXone accepted: %(name)s becomes Available, at once or when their current contact ends."), {name: name(a)}, true),
+          fmt(_("CXone refused to change the state of %(name)s."), {name: name(a)}, true)); }
       });
   });
   drawer.querySelector("[data-act=unavailable]").addEventListener("click", function () {
@@ -73,8 +86,9 @@
     confirm(_("Make unavailable"), fmt(_("%(name)s will be Unavailable (%(reason)s) and get no new contacts."), {name: name(a), reason: option.textContent}, true), _("Make unavailable"))
       .then(function (yes) {
         if (yes) {
-          post(base + "agents/" + encodeURIComponent(a.agentId) + "/state/", {state: "Unavailable", reasonId: parseInt(option.value, 10)},
-            fmt(_("CXone accepted: %(name)s becomes Unavailable (%(reason)s), at once or when their current contact ends."), {name: name(a), reason: option.textContent}, true));
+          post(P.urlFor(stateUrl, a.agentId), {state: "Unavailable", reasonId: parseInt(option.value, 10)},
+            fmt(_("CXone accepted: %(name)s becomes Unavailable (%(reason)s), at once or when their current contact ends."), {name: name(a), reason: option.textContent}, true),
+            fmt(_("CXone refused to change the state of %(name)s."), {name: name(a)}, true));
         }
       });
   });
@@ -82,7 +96,8 @@
     var a = agent;
     confirm(_("Log out"), fmt(_("Log %(name)s out of CXone? This ends any active call or contact they are on."), {name: name(a)}, true), _("Log out and end any call"))
       .then(function (yes) {
-        if (yes) { post(base + "agents/" + encodeURIComponent(a.agentId) + "/logout/", {}, fmt(_("%(name)s is logged out."), {name: name(a)}, true)); }
+        if (yes) { post(P.urlFor(logoutUrl, a.agentId), {}, fmt(_("%(name)s is logged out."), {name: name(a)}, true),
+          fmt(_("CXone refused to log %(name)s out."), {name: name(a)}, true)); }
       });
   });
 
@@ -98,7 +113,9 @@
     teamSelect.length = 0;
     var teams = new Map();
     if (window.Board) { window.Board.agents.forEach(function (a) { if (a.teamId) { teams.set(a.teamId, a.teamName || a.teamId); } }); }
-    teams.forEach(function (teamName, id) { var o = P.el("option", teamName); o.value = id; teamSelect.appendChild(o); });
+    Array.from(teams.entries()).sort(function (x, y) { return x[1].localeCompare(y[1], P.lang); }).forEach(function (entry) {
+      var teamName = entry[1], id = entry[0]; var o = P.el("option", teamName); o.value = id; teamSelect.appendChild(o);
+    });
     if (forAgent && agent) { teamSelect.value = agent.teamId; }
     teamChoice.hidden = targetType.value !== "Team";
     messageDialog.showModal();
@@ -113,7 +130,7 @@
     var to = type === "Agent" ? name(agent) : type === "Team" ? teamSelect.options[teamSelect.selectedIndex].textContent : _("everyone");
     // From the drawer, the outcome shows there; from the toolbar, under it.
     var target = drawer.hidden ? root.querySelector("[data-test=message-outcome]") : null;
-    post(base + "messages/", payload, fmt(_("Message sent to %(to)s."), {to: to}, true)).then(function () {
+    post(messagesUrl, payload, fmt(_("Message sent to %(to)s."), {to: to}, true), fmt(_("CXone refused the message to %(to)s."), {to: to}, true)).then(function () {
       if (target) { target.textContent = outcome.textContent; target.className = outcome.className; }
     });
   });
@@ -121,6 +138,7 @@
   root.querySelector("[data-action=message-team]").addEventListener("click", function () { openMessage(false); });
 
   window.BoardActions = {
-    forAgent: function (a) { agent = a; say("", true); if (a) { loadCodes(a); } }
+    forAgent: function (a) { agent = a; say("", true); if (a) { offer(a); loadCodes(a); } },
+    offer: function (a) { if (agent && a.agentId === agent.agentId) { agent = a; } offer(a); }
   };
 })();

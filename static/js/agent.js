@@ -40,8 +40,8 @@
     body.contacts.forEach(function (c) {
       var row = el("tr");
       row.appendChild(el("td", c.notFromCXone ? _("not available from CXone") : when(c.startDate)));
-      row.appendChild(el("td", c.skillName || "—"));
-      row.appendChild(el("td", c.mediaType || "—"));
+      var skill = el("td", c.skillName || "—"); skill.dir = "auto"; row.appendChild(skill);
+      row.appendChild(el("td", c.mediaType ? P.channel(c.mediaType) : "—"));
       row.appendChild(el("td", P.duration(c.handleSeconds), "num"));
       tbody.appendChild(row);
     });
@@ -60,18 +60,20 @@
       return;
     }
     note("reasons", "");
-    var total = 0;
-    if (!body.unavailableByReason.length) { emptyRow(tbody, 2, _("No unavailable time in the last 24 hours.")); }
-    body.unavailableByReason.forEach(function (entry) {
+    // After-call work is shown once, apart: it is handle time, not time away.
+    var total = 0, acw = 0;
+    var away = body.unavailableByReason.filter(function (entry) { if (entry.acw) { acw += entry.seconds; } return !entry.acw; });
+    if (!away.length) { emptyRow(tbody, 2, _("No unavailable time in the last 24 hours.")); }
+    away.forEach(function (entry) {
       total += entry.seconds;
       var row = el("tr"), name = el("th", reasonWords(entry));
-      name.scope = "row";
-      if (entry.acw) { name.appendChild(el("span", _("After-contact work: part of handle time"), "reason-kind")); }
+      name.scope = "row"; name.dir = "auto";
       row.appendChild(name);
       row.appendChild(el("td", P.duration(entry.seconds), "num"));
       tbody.appendChild(row);
     });
     $("[data-test=reasons-total]").textContent = P.duration(total);
+    $("[data-test=acw-time]").textContent = P.duration(acw);
   }
 
   function timeline(body) {
@@ -98,9 +100,17 @@
       fragment.appendChild(seg);
     });
     bar.appendChild(fragment);
-    var rows = document.createDocumentFragment();
+    // Newest first, under a heading row per hour.
+    var rows = document.createDocumentFragment(), hour = null;
     body.timeline.slice().reverse().forEach(function (row) {
       var group = P.stateGroup({state: row.state, isACW: row.acw});
+      var at = new Date(row.start), thisHour = isNaN(at) ? "" : P.localTime(new Date(at.getTime() - at.getTime() % 3600000).toISOString(), {weekday: "short"});
+      if (thisHour !== hour) {
+        hour = thisHour;
+        var head = el("tr", null, "hour"), cell = el("th", thisHour || "—");
+        cell.colSpan = 3; cell.scope = "colgroup"; head.appendChild(cell);
+        rows.appendChild(head);
+      }
       var tr = el("tr");
       tr.appendChild(el("td", when(row.start)));
       var words = row.acw ? P.GROUPS.acw + (row.reason ? " — " + row.reason : "") : P.stateWords(row.state, row.reason);
@@ -183,17 +193,37 @@
         }
         return retrySoon(r, messagesLoaded, function () { return messagesPoller; }) ? "ok" : "backoff";
       }
+      if (!messagesLoaded) { list.textContent = ""; }
       messagesLoaded = true;
-      list.textContent = "";
-      if (!r.body.messages.length) { list.appendChild(el("li", _("No messages from your supervisor."))); }
-      r.body.messages.forEach(function (m) {
-        var item = el("li");
-        item.appendChild(el("strong", m.subject));
-        item.appendChild(el("span", " · " + when(m.startDate), "muted"));
-        item.appendChild(el("p", m.message));
-        list.appendChild(item);
-      });
+      patchMessages(list, r.body.messages);
       return "ok";
+    });
+  }
+  // The list is patched, not rebuilt: an unchanged poll touches nothing a screen reader would re-read.
+  var shownMessages = new Map();  // key -> <li>
+  function messageKey(m) { return String(m.messageId || m.id || "") + "|" + m.startDate + "|" + m.subject + "|" + m.message; }
+  function patchMessages(list, items) {
+    var wanted = items.map(messageKey), keep = new Set(wanted);
+    var empty = list.querySelector("[data-empty]");
+    shownMessages.forEach(function (li, key) { if (!keep.has(key)) { li.remove(); shownMessages.delete(key); } });
+    if (!items.length) {
+      if (!empty) { empty = el("li", _("No messages from your supervisor.")); empty.setAttribute("data-empty", ""); list.textContent = ""; list.appendChild(empty); }
+      return;
+    }
+    if (empty) { empty.remove(); }
+    Array.from(list.children).forEach(function (li) { if (!li.hasAttribute("data-message")) { li.remove(); } });
+    var at = list.firstChild;
+    items.forEach(function (m, i) {
+      var key = wanted[i], item = shownMessages.get(key);
+      if (!item) {
+        item = el("li"); item.setAttribute("data-message", "");
+        var subject = el("strong", m.subject); subject.dir = "auto"; item.appendChild(subject);
+        item.appendChild(el("span", " · " + when(m.startDate), "muted"));
+        if (m.sender || m.senderName) { var from = el("bdi", m.senderName || m.sender); item.appendChild(el("span", " · ", "muted")).appendChild(from); }
+        var text = el("p", m.message); text.dir = "auto"; item.appendChild(text);
+        shownMessages.set(key, item);
+      }
+      if (item !== at) { list.insertBefore(item, at); } else { at = at.nextSibling; }
     });
   }
   function tick() {

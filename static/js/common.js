@@ -53,7 +53,7 @@
   var ICONS = {available: "✓", contact: "☎", unavailable: "⊘", acw: "✎", loggedout: "○"};
   function stateGroup(row) {
     var state = row.state;
-    if (row.isACW) { return "acw"; }
+    if (row.acw === true || row.isACW) { return "acw"; }
     if (state === "Available") { return "available"; }
     if (/Contact|Consult|Dialer/.test(state || "")) { return "contact"; }
     if (state === "LoggedOut" || !state) { return "loggedout"; }
@@ -63,6 +63,73 @@
     var words = STATES[state] || state || gettext("Unknown");
     return reason ? words + " — " + reason : words;
   }
+
+  // One word per state: an agent in after-call work is that, with its code, everywhere.
+  function rowStateWords(row) {
+    if (stateGroup(row) === "acw") { return row.stateReason ? GROUPS.acw + " — " + row.stateReason : GROUPS.acw; }
+    return stateWords(row.state, row.stateReason);
+  }
+  // CXone's channel names, in the page's language (an unknown one as CXone sends it).
+  var CHANNELS = {
+    PhoneCall: gettext("Phone call"), Voice: gettext("Phone call"), EMail: gettext("Email"), Email: gettext("Email"),
+    Chat: gettext("Chat"), SMS: gettext("SMS"), WorkItem: gettext("Work item"), Voicemail: gettext("Voicemail"),
+    VoiceMail: gettext("Voicemail"), Social: gettext("Social"), Digital: gettext("Digital")
+  };
+  function channel(mediaType) { return mediaType ? CHANNELS[mediaType] || String(mediaType) : ""; }
+
+  // One threshold rule for the board and the wallboard: the tenant's limits (seconds, or the older
+  // whole minutes), read once from the page.
+  var DEFAULT_LIMITS = {unavailableMinutes: 15, contactMinutes: 10, acwMinutes: 3, longestWaitSeconds: 60};
+  function thresholds() {
+    var node = document.getElementById("board-thresholds"), given = {};
+    try { given = node ? JSON.parse(node.textContent) || {} : {}; } catch (e) { given = {}; }
+    var limits = {};
+    Object.keys(DEFAULT_LIMITS).forEach(function (k) { limits[k] = given[k] === undefined ? DEFAULT_LIMITS[k] : given[k]; });
+    ["unavailable", "contact", "acw"].forEach(function (k) {
+      var seconds = given[k + "Seconds"];
+      limits[k + "Seconds"] = seconds ? seconds : limits[k + "Minutes"] * 60;
+      limits[k + "Minutes"] = limits[k + "Seconds"] / 60;
+    });
+    return limits;
+  }
+  function secondsIn(row, now) { var t = Date.parse(row.stateSince); return isNaN(t) ? null : Math.max(0, (now - t) / 1000); }
+  function breachWords(row, now, limits) { return breachFor(stateGroup(row), secondsIn(row, now), limits); }
+  function breachFor(group, s, limits) {
+    if (s === null) { return ""; }
+    var minutes = function (k) { return number(Math.round(limits[k + "Seconds"] / 6) / 10); };
+    if (group === "unavailable" && s > limits.unavailableSeconds) { return interpolate(gettext("Unavailable over %(n)s min"), {n: minutes("unavailable")}, true); }
+    if (group === "contact" && s > limits.contactSeconds) { return interpolate(gettext("On a contact over %(n)s min"), {n: minutes("contact")}, true); }
+    if (group === "acw" && s > limits.acwSeconds) { return interpolate(gettext("After-call work over %(n)s min"), {n: minutes("acw")}, true); }
+    return "";
+  }
+  function waitBreached(skill, limits) { return skill.longestWaitSeconds !== null && skill.longestWaitSeconds !== undefined && skill.longestWaitSeconds > limits.longestWaitSeconds; }
+
+  // A duration as a spreadsheet reads it: h:mm:ss.
+  function clock(seconds) {
+    if (seconds === null || seconds === undefined || isNaN(seconds)) { return ""; }
+    seconds = Math.max(0, Math.round(seconds));
+    return Math.floor(seconds / 3600) + ":" + String(Math.floor(seconds % 3600 / 60)).padStart(2, "0") + ":" + String(seconds % 60).padStart(2, "0");
+  }
+  // CSV that a spreadsheet in the user's language opens in columns: ";" where the decimal mark is
+  // a comma, a UTF-8 byte order mark, CRLF, and never a formula.
+  var separator = numberFormat.format(1.5).indexOf(",") >= 0 ? ";" : ",";
+  function csv(lines) {
+    return "\ufeff" + lines.map(function (line) {
+      return line.map(function (v) {
+        v = String(v === null || v === undefined ? "" : v);
+        if (/^[=+\-@\t\r]/.test(v)) { v = "'" + v; }
+        return /[",;\n\r]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
+      }).join(separator);
+    }).join("\r\n") + "\r\n";
+  }
+  function csvName(what, tenant, when) {
+    var pad = function (n) { return String(n).padStart(2, "0"); };
+    var stamp = when.getFullYear() + "-" + pad(when.getMonth() + 1) + "-" + pad(when.getDate()) + "-" + pad(when.getHours()) + pad(when.getMinutes()) + pad(when.getSeconds());
+    return [what, (tenant || "").replace(/[^A-Za-z0-9_-]+/g, "-"), stamp].filter(Boolean).join("-") + ".csv";
+  }
+  // An API address the template rendered with {% url %} and the placeholder CXONEIDPLACEHOLDER
+  // (letters only: it passes the URL's `cxone_id` converter).
+  function urlFor(template, id) { return template.replace("CXONEIDPLACEHOLDER", encodeURIComponent(id)); }
 
   // One status line per page, polite: announced, never stealing focus.
   function Notice(node) { this.node = node; }
@@ -115,20 +182,32 @@
     });
   }
 
-  // Another tab signed in as someone else: say who, offer to reload, stop polling.
+  // Another tab signed in to another organisation or as another user: say so at once (the new
+  // tab tells the old ones over a BroadcastChannel; a poll's 409 says it too), stop polling, mark
+  // the data as no longer fresh, offer to reload.
   var changed = false;
   function sessionChanged(body) {
     if (changed) { return; }
     changed = true;
     var bar = el("div", null, "notice session-changed");
     bar.setAttribute("role", "alert");
-    bar.appendChild(el("span", (body.message || "") + " " + interpolate(gettext("Signed in now: %(who)s."), {who: body.signedInAs || "?"}, true) + " "));
+    bar.setAttribute("data-test", "session-changed");
+    var words = body.message || gettext("This browser is now signed in to another organisation or as another user. This page shows old data.");
+    bar.appendChild(el("span", words + (body.signedInAs ? " " + interpolate(gettext("Signed in now: %(who)s."), {who: body.signedInAs}, true) : "") + " "));
     var reload = el("button", gettext("Reload"), "button");
     reload.type = "button";
     reload.addEventListener("click", function () { window.location.reload(); });
     bar.appendChild(reload);
     var main = document.querySelector("main") || document.body;
     main.insertBefore(bar, main.firstChild);
+    document.dispatchEvent(new CustomEvent("portal:session-changed", {detail: body}));
+  }
+  if (identity && "BroadcastChannel" in window) {
+    var tabs = new BroadcastChannel("cxone-portal-identity");
+    tabs.onmessage = function (event) {
+      if (event.data && event.data.identity && event.data.identity !== identity) { sessionChanged({}); }
+    };
+    tabs.postMessage({identity: identity});
   }
 
   // A chained poll: the next starts `interval` after the answer, pauses while hidden, backs
@@ -178,7 +257,8 @@
 
   window.Portal = {
     gettext: gettext, ngettext: ngettext, interpolate: interpolate, el: el, number: number, duration: duration,
-    localTime: localTime, stateGroup: stateGroup, stateWords: stateWords, GROUPS: GROUPS, ICONS: ICONS, STATES: STATES,
+    localTime: localTime, stateGroup: stateGroup, rowStateWords: rowStateWords, channel: channel, thresholds: thresholds,
+    secondsIn: secondsIn, breachWords: breachWords, breachFor: breachFor, waitBreached: waitBreached, clock: clock, csv: csv, csvName: csvName, urlFor: urlFor, stateWords: stateWords, GROUPS: GROUPS, ICONS: ICONS, STATES: STATES,
     Notice: Notice, causeWords: causeWords, request: request, Poller: Poller, outcomeOf: outcomeOf, lang: lang, zone: zone
   };
 })();
