@@ -136,6 +136,8 @@ class Reason(StrEnum):
     TOO_MANY_READS = "too_many_reads", 429, _("You are asking for data faster than the board needs it. Please wait a moment.")
     TOO_MANY_MESSAGES = "too_many_messages", 429, _("Too many messages were sent from here recently. Please wait before sending another."), WAIT_AND_RETRY
     MESSAGE_REPEATED = "message_repeated", 429, _("This message was just sent. Wait a minute before sending it again."), WAIT_AND_RETRY
+    MESSAGE_UNKNOWN = "message_unknown", 404, _("This message is not one your organization's supervisors sent from the portal."), _("Reload the list of sent messages.")
+    MESSAGE_RETRACTED = "message_retracted", 409, _("This message was already retracted."), _("Reload the list of sent messages.")
 
 
 class ReasonError(Exception):

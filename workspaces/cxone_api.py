@@ -43,6 +43,9 @@ VERSIONS = {
     "agents/{agentId}/state": "v30.0",
     "agents/{agentId}/logout": "v30.0",
     "agents/messages": "v30.0",
+    "agents/messages/{messageId}": "v30.0",
+    "agents/skills": "v30.0",
+    "skills/{skillId}/agents": "v30.0",
     "agents/{agentId}/messages": "v23.0",
     "agents/{agentId}/state-history": "v27.0",
     "agents/{agentId}/performance": "v23.0",
@@ -365,6 +368,11 @@ class CXoneClient:
         first = listing.first
         return listing.rows, timestamp(first.get("serverTime") or first.get("ServerTime"))
 
+    def skill_assignments(self):
+        """Who has which skill (`agents/skills`, every page): the rows, or none for 204."""
+        listing = self.get_all("agents/skills", "agentSkillAssignments")
+        return [] if listing is NOT_MODIFIED else listing.rows
+
     def server_time(self):
         """CXone's clock (`GET server-time`), or None when it will not say."""
         try:
@@ -384,6 +392,9 @@ class CXoneClient:
 
     def post(self, path, params=None, json=None, **path_args):
         return self.call(self.url(path, **path_args), params, path=path, method="POST", json=json)
+
+    def delete(self, path, **path_args):
+        return self.call(self.url(path, **path_args), path=path, method="DELETE")
 
     def get(self, path, list_key, params=None, **path_args):
         body = self.call(self.url(path, **path_args), params, path=path)
