@@ -28,7 +28,7 @@ class SecondsOrMinutes(forms.MultiValueField):
     def __init__(self, *, required=True, **kwargs):
         for ignored in ("max_value", "min_value"):
             kwargs.pop(ignored, None)
-        fields = (forms.IntegerField(min_value=1, error_messages={"min_value": _("A threshold is at least 1: 0 would flag every agent.")}),
+        fields = (forms.IntegerField(required=False, min_value=1, error_messages={"min_value": _("A threshold is at least 1: 0 would flag every agent.")}),
                   forms.TypedChoiceField(choices=UNITS, coerce=int))
         super().__init__(fields, require_all_fields=False, required=required, **kwargs)
 
