@@ -28,7 +28,8 @@ class SecondsOrMinutes(forms.MultiValueField):
     def __init__(self, *, required=True, **kwargs):
         for ignored in ("max_value", "min_value"):
             kwargs.pop(ignored, None)
-        fields = (forms.IntegerField(required=False, min_value=1, error_messages={"min_value": _("A threshold is at least 1: 0 would flag every agent.")}),
+        at_least_one = {"min_value": _("A threshold is at least 1: 0 would flag every agent.")}
+        fields = (forms.IntegerField(required=False, min_value=1, error_messages=at_least_one),
                   forms.TypedChoiceField(choices=UNITS, coerce=int))
         super().__init__(fields, require_all_fields=False, required=required, **kwargs)
 

@@ -67,7 +67,8 @@ class TeamThresholds(models.Model):
 
     thresholds = models.ForeignKey(BoardThresholds, on_delete=models.CASCADE, related_name="teams", verbose_name=_("board thresholds"))
     team_id = models.CharField(_("CXone team id"), max_length=32, validators=[RegexValidator(r"^[A-Za-z0-9]{1,32}$")])
-    team_name = models.CharField(_("team name"), max_length=100, blank=True, help_text=_("For this page only: the board names teams as CXone does."))
+    team_name = models.CharField(_("team name"), max_length=100, blank=True,
+                                 help_text=_("For this page only: the board names teams as CXone does."))
     unavailable_seconds = models.PositiveIntegerField(_("unavailable over"), null=True, blank=True, validators=at_least_one_second())
     contact_seconds = models.PositiveIntegerField(_("on a contact over"), null=True, blank=True, validators=at_least_one_second())
     acw_seconds = models.PositiveIntegerField(_("after-call work over"), null=True, blank=True, validators=at_least_one_second())
