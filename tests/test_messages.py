@@ -208,3 +208,10 @@ def test_get_and_post_share_the_messages_path_and_other_verbs_are_refused(superv
     response = supervisor.client.put("/api/supervisor/messages/", "{}", content_type="application/json",
                                      HTTP_X_CSRFTOKEN=csrf(supervisor), **XHR)
     assert response.status_code == 405
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sent_id", ["0", "99999999999999999999999999"])
+def test_a_retract_of_an_id_out_of_any_range_is_unknown_not_a_500(supervisor, sent_id):
+    response = post(supervisor, f"/api/supervisor/messages/{sent_id}/retract/", {})
+    assert response.status_code == 404 and response.json()["reason"] == "message_unknown"
