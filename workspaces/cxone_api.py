@@ -368,10 +368,10 @@ class CXoneClient:
         first = listing.first
         return listing.rows, timestamp(first.get("serverTime") or first.get("ServerTime"))
 
-    def skill_assignments(self):
-        """Who has which skill (`agents/skills`, every page): the rows, or none for 204."""
-        listing = self.get_all("agents/skills", "agentSkillAssignments")
-        return [] if listing is NOT_MODIFIED else listing.rows
+    def skill_assignments(self, *, deadline=None):
+        """Who has which skill (`agents/skills`, every page within the bounds): a `Listing`."""
+        listing = self.get_all("agents/skills", "agentSkillAssignments", deadline=deadline)
+        return Listing() if listing is NOT_MODIFIED else listing
 
     def server_time(self):
         """CXone's clock (`GET server-time`), or None when it will not say."""

@@ -1,7 +1,7 @@
 """Who has which skill: the board's Skill filter means "the agents who have the skill", as
 CXone's own Supervisor filters and as a skill's queue row counts them (`agentsLoggedIn`).
 
-`GET /api/supervisor/skill-agents/` answers `{skills: {skillId: {name, agentIds}}}` from
+`GET /api/supervisor/skill-agents/` answers `{skills: {skillId: {name, agentIds}}, partial}` from
 CXone's agent-skill assignments (`agents/skills`, every page), read once per full read of the
 board (`CXONE_BOARD_FULL_READ_SECONDS`): assignments change when an administrator edits them,
 not from poll to poll. Only active assignments of active skills, and only agents on the
@@ -11,6 +11,9 @@ and gzip through `api.answer`. What an answer lacked is recorded (`shapes`).
 from . import shapes
 from .api import SUPERVISOR, answer, api_view, board_ids, workspace
 from .rows import text
+
+READ_TIMEOUTS = 3  # the lease holds a fetch for four timeouts and a little more (resources.lease_seconds)
+ROWS_PER_AGENT = 10
 
 
 def assignment(row):
@@ -41,11 +44,17 @@ def by_skill(rows, on_board):
 
 
 def skill_agents(ws, on_board, *, if_none_match=None):
-    """The assignments of the agents in `on_board`, read at most once per full-read interval."""
+    """The assignments of the agents in `on_board`, read at most once per full-read interval.
+
+    One row per agent and skill: several times the board's rows, so the read may take up to
+    `READ_TIMEOUTS` of the client's timeouts (still inside its lease) and hold up to
+    `ROWS_PER_AGENT` rows per agent the board may hold; beyond that it says `partial`."""
     def fetch(state, started):
-        rows = ws.client().skill_assignments()
-        shapes.check(ws, "agents/skills", rows)
-        payload = {"skills": by_skill(rows, on_board)}
+        client = ws.client()
+        client.max_rows = ws.limits.max_agents * ROWS_PER_AGENT
+        listing = client.skill_assignments(deadline=client.deadline() + (READ_TIMEOUTS - 1) * ws.limits.timeout)
+        shapes.check(ws, "agents/skills", listing.rows)
+        payload = {"skills": by_skill(listing.rows, on_board), "partial": bool(listing.partial)}
         return {"payload": payload}, payload
     return ws.serve("skill-agents", ws.limits.full_read_seconds, fetch, if_none_match=if_none_match)
 
