@@ -140,6 +140,8 @@ class Reason(StrEnum):
     CACHE_UNAVAILABLE = "cache_unavailable", 503, _("The portal's live data store cannot be reached, so live data is paused. It resumes by itself in a moment.")
     DATABASE_UNAVAILABLE = "database_unavailable", 503, _("The portal's database cannot be reached. Please try again in a moment.")
     INTERNAL_ERROR = "internal_error", 500, _("The portal hit an unexpected error. It has been logged.")
+    MESSAGE_UNKNOWN = "message_unknown", 404, _("This message is not one your organization's supervisors sent from the portal."), _("Reload the list of sent messages.")
+    MESSAGE_RETRACTED = "message_retracted", 409, _("This message was already retracted."), _("Reload the list of sent messages.")
 
 
 class ReasonError(Exception):

@@ -7,6 +7,8 @@ from django.views.i18n import JavaScriptCatalog
 from accounts import oidc_views, views
 from workspaces import actions
 from workspaces import agent_day
+from workspaces import messages
+from workspaces import skill_agents
 from workspaces import api  # noqa: F401  (registers the `cxone_id` path converter)
 from workspaces import views as work
 from core import health, i18n
@@ -27,9 +29,12 @@ urlpatterns = [
     path("supervisor/wallboard/", work.wallboard_page, name="wallboard"),
     path("api/supervisor/agents/<cxone_id:agent_id>/state/", actions.set_state, name="supervisor_set_state"),
     path("api/supervisor/agents/<cxone_id:agent_id>/logout/", actions.logout_agent, name="supervisor_logout_agent"),
-    path("api/supervisor/messages/", actions.send_message, name="supervisor_messages"),
+    path("api/supervisor/messages/", messages.messages, name="supervisor_messages"),
+    path("api/supervisor/messages/<int:sent_id>/retract/", messages.retract_message, name="supervisor_retract_message"),
+    path("api/supervisor/teams/", messages.teams, name="supervisor_teams"),
+    path("api/supervisor/skill-agents/", skill_agents.supervisor_skill_agents, name="supervisor_skill_agents"),
     path("api/supervisor/teams/<cxone_id:team_id>/unavailable-codes/", actions.unavailable_codes, name="supervisor_unavailable_codes"),
-    path("api/agent/messages/", actions.agent_messages, name="agent_messages"),
+    path("api/agent/messages/", messages.agent_messages, name="agent_messages"),
     path("api/session/", views.session_status, name="session_status"),
     path("signed-out/", views.signed_out, name="signed_out"),
     # mozilla-django-oidc's three routes and names, with our subclasses of its views.

@@ -751,6 +751,19 @@ class Team:
             })
         return rows
 
+    def assignments(self, now, skills=SKILLS):
+        """Who has which skill, as `agents/skills` lists them: every listed agent with each skill
+        of their team. `skill_activity` counts the same agents, so a skill's logged-in agents
+        among these are its `agentsLoggedIn`."""
+        wanted = {s.id for s in skills}
+        stamp = _iso(now - 30 * DAY)
+        return [{"agentId": agent.id, "firstName": agent.info["firstName"], "lastName": agent.info["lastName"],
+                 "skillId": skill.id, "skillName": skill.name, "mediaTypeId": skill.media_id, "mediaTypeName": skill.media,
+                 "teamId": agent.team_id, "teamName": agent.team_name, "isActive": True, "isSkillActive": True,
+                 "isOutbound": False, "agentProficiencyValue": 1 + (agent.seed >> 4) % 20, "agentProficiencyName": "",
+                 "lastUpdateTime": stamp}
+                for agent in self.listed() for skill in agent.skills if skill.id in wanted]
+
     # --- messages -----------------------------------------------------------------------------------
 
     def inbox(self, agent, now):
@@ -774,6 +787,7 @@ ROUTES = [
     ("GET", "server-time", "server_time", "anyone"),
     ("GET", "agents", "agents", "team"),
     ("GET", "agents/states", "agent_states", "team"),
+    ("GET", "agents/skills", "agent_skills", "team"),
     ("POST", "agents/messages", "post_messages", "act"),
     ("DELETE", "agents/messages/{messageId}", "delete_message", "act"),
     ("GET", "agents/{agentId}", "agent", "self"),
@@ -787,6 +801,7 @@ ROUTES = [
     ("GET", "skills/activity", "skill_activity", "team"),
     ("GET", "skills/summary", "skill_summary", "team"),
     ("GET", "skills/{skillId}/summary", "skill_summary", "team"),
+    ("GET", "skills/{skillId}/agents", "skill_agents", "team"),
     ("GET", "teams/{teamId}/unavailable-codes", "unavailable_codes", "own-team"),
     ("GET", "teams/{teamId}/performance-total", "team_performance", "own-team"),
 ]
@@ -1114,6 +1129,22 @@ class CXoneAPI:
             return bad
         rows = ctx.team.skill_summary(*window, ctx.now, self._skills_asked(ctx), _flag(ctx.params.get("isOutbound")))
         return 200, {"skillSummaries": rows}
+
+    def _agent_skills(self, ctx):
+        rows = ctx.team.assignments(ctx.now)
+        if not rows:
+            return 204, None
+        return self._page(ctx, rows, "agentSkillAssignments", extra={"businessUnitId": ctx.team.tenant.bu_id,
+                                                                     "lastPollTime": _iso(ctx.now)})
+
+    def _skill_agents(self, ctx):
+        if int(ctx.args["skillId"]) not in SKILL_BY_ID:
+            return 404, {"message": "No such skill."}
+        rows = ctx.team.assignments(ctx.now, self._skills_asked(ctx))
+        if not rows:
+            return 204, None
+        return self._page(ctx, rows, "agentSkillAssignments", extra={"businessUnitId": ctx.team.tenant.bu_id,
+                                                                     "lastPollTime": _iso(ctx.now)})
 
     def _unavailable_codes(self, ctx):
         team_id = int(ctx.args["teamId"])

@@ -128,7 +128,7 @@ def test_a_message_reaches_the_agents_inbox(supervisor, cxone):
     assert response.status_code == 200 and response.json()["ok"] is True
     inbox = agent_browser.client.get("/api/agent/messages/", **XHR).json()["messages"]
     assert any(m["subject"] == "Huddle" and m["message"] == "At 10:30, room 2." for m in inbox)
-    assert set(inbox[0]) == {"messageId", "subject", "message", "startDate"}
+    assert set(inbox[0]) == {"messageId", "subject", "message", "startDate", "sentBy"}
     team = post(supervisor, "/api/supervisor/messages/", {"targetType": "Team", "targetId": "1", "subject": "Team", "message": "Hello"})
     everyone = post(supervisor, "/api/supervisor/messages/", {"targetType": "Everyone", "subject": "All", "message": "Hello"})
     assert team.status_code == everyone.status_code == 200
@@ -203,8 +203,9 @@ def test_the_admin_lists_supervisor_actions_read_only(supervisor, admin_client):
 def test_a_tenants_thresholds_reach_the_board(cxone):
     from workspaces.models import BoardThresholds
 
-    BoardThresholds.objects.create(tenant=cxone.tenant("acme"), unavailable_minutes=40, contact_minutes=12, acw_minutes=2,
+    BoardThresholds.objects.create(tenant=cxone.tenant("acme"), unavailable_seconds=40 * 60, contact_seconds=12 * 60, acw_seconds=90,
                                    longest_wait_seconds=30)
     page = signed_in(cxone, SUPERVISOR).client.get("/supervisor/").content.decode()
     thresholds = json.loads(page.split('id="board-thresholds" type="application/json">', 1)[1].split("</script>", 1)[0])
-    assert thresholds == {"unavailableMinutes": 40, "contactMinutes": 12, "acwMinutes": 2, "longestWaitSeconds": 30}
+    assert thresholds == {"unavailableMinutes": 40, "contactMinutes": 12, "acwMinutes": 1.5, "longestWaitSeconds": 30,
+                          "unavailableSeconds": 2400, "contactSeconds": 720, "acwSeconds": 90, "teams": {}}

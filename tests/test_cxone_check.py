@@ -41,6 +41,8 @@ def test_the_simulator_passes_in_both_variants(signed_in, cxone, shapes):
     assert {"agents/states", "skills/activity", "contacts/completed", "agents/{agentId}/state-history",
             "teams/{teamId}/unavailable-codes", "teams/{teamId}/performance-total"} <= set(endpoints)
     assert endpoints["agents/states"]["status"] == 200 and endpoints["agents/states"]["rows"] <= 5
+    assert endpoints["agents/skills"]["status"] == 200 and endpoints["agents/skills"]["verdict"] == "ok"
+    assert endpoints["agents/skills"]["unexpected"] == [] and "skillName" in endpoints["agents/skills"]["present"]
     codes = endpoints["teams/{teamId}/unavailable-codes"]["present"]
     assert codes == (["outstateId", "outstateName"] if shapes == "spec" else ["outStateId", "outStateName"])
     assert not any(r["verdict"] == "missing" for r in report["endpoints"])

@@ -1,7 +1,9 @@
 """Supervisors act on their team through CXone, with their own token; agents read their inbox.
 
 `POST /api/supervisor/agents/<agentId>/state/`, `.../logout/`, `POST /api/supervisor/messages/`
-and `GET /api/supervisor/teams/<teamId>/unavailable-codes/`; `GET /api/agent/messages/`.
+(with `expireMinutes`, 1 to a week, 480 unless chosen) and
+`GET /api/supervisor/teams/<teamId>/unavailable-codes/`. The sent list, retract and the agent's
+inbox are in `messages.py`.
 JSON in, JSON out, CSRF in `X-CSRFToken`. Bodies are checked field by field (`api.py`). What
 the portal can refuse (an unknown state, a reason the team may not use, an agent or team not
 on this supervisor's board, too many messages, the same message twice in a minute) it refuses
@@ -26,7 +28,7 @@ from core.reasons import Reason, ReasonError
 
 from . import shapes
 from .adapter import iso
-from .api import (AGENT, SUPERVISOR, Choice, Identifier, Integer, Refused, Text, answer, api_view, board_ids, board_team_ids, now,
+from .api import (SUPERVISOR, Choice, Identifier, Integer, Refused, Text, answer, api_view, board_ids, board_team_ids, now,
                   within_rate, workspace)
 from .cxone_api import APIError
 from .rows import code_row, text
@@ -50,6 +52,7 @@ class Audit:
     def __init__(self, request, kind, target_type, target_id, detail="", *, subject="", body=""):
         self.request, self.kind, self.target_type, self.target_id = request, kind, target_type, target_id or ""
         self.detail, self.subject, self.body, self.message_ids = detail, subject, body, []
+        self.expire_minutes = None
 
     def record(self, status, outcome):
         identity = self.request.user.cxone_identity
@@ -59,7 +62,7 @@ class Audit:
             tenant=identity.tenant, kind=self.kind, target_type=self.target_type, target_id=str(self.target_id)[:64],
             detail=self.detail[:200], subject=self.subject[:SupervisorAction.SUBJECT_MAX], body=self.body[:SupervisorAction.BODY_MAX],
             cxone_message_ids=" ".join(self.message_ids)[:255], cxone_status=status, outcome=str(outcome)[:40],
-            request_id=current_request_id()[:64],
+            request_id=current_request_id()[:64], expire_minutes=self.expire_minutes,
         )
 
     @contextmanager
@@ -158,15 +161,19 @@ def logout_agent(request, agent_id, body):
     return audit.perform(ws, lambda client: client.post("agents/{agentId}/logout", agentId=agent_id))
 
 
+EXPIRE_DEFAULT, EXPIRE_MAX = 480, 7 * 24 * 60  # minutes: a working day unless chosen; at most a week
 MESSAGE_FIELDS = {"targetType": Choice(choices=TARGETS), "targetId": Identifier(required=False),
-                  "subject": Text(limit=SupervisorAction.SUBJECT_MAX), "message": Text(limit=SupervisorAction.BODY_MAX)}
+                  "subject": Text(limit=SupervisorAction.SUBJECT_MAX), "message": Text(limit=SupervisorAction.BODY_MAX),
+                  "expireMinutes": Integer(required=False, low=1, high=EXPIRE_MAX)}
 
 
 @api_view("POST", SUPERVISOR, body=MESSAGE_FIELDS)
 def send_message(request, body):
     target_type, target_id = body["targetType"], body["targetId"] or ""
+    expire_minutes = body["expireMinutes"] or EXPIRE_DEFAULT
     audit = Audit(request, SupervisorAction.Kind.MESSAGE, target_type, target_id, body["subject"],
                   subject=body["subject"], body=body["message"])
+    audit.expire_minutes = expire_minutes
     ws = workspace(request)
     with audit.refusals():
         if target_type != "Everyone" and not target_id:
@@ -177,7 +184,7 @@ def send_message(request, body):
             raise Refused(Reason.NOT_ON_BOARD, f"team {target_id}")
         sent = within_message_limits(request, target_type, body)
     outgoing = {"subject": body["subject"], "message": body["message"], "targetType": target_type,
-                "startDate": iso(ws.clock()), "expireMinutes": 480}
+                "startDate": iso(ws.clock()), "expireMinutes": expire_minutes}
     if target_type != "Everyone":  # CXone types targetId as a number
         outgoing["targetId"] = int(target_id) if target_id.isascii() and target_id.isdigit() else target_id
 
@@ -208,24 +215,3 @@ def within_message_limits(request, target_type, body):
     if target_type == "Everyone":
         within_rate("everyone-messages", str(tenant), settings.CXONE_EVERYONE_MESSAGE_RATE_LIMIT, Reason.TOO_MANY_MESSAGES)
     return lambda: cache.set(key, moment, REPEAT_SECONDS * 2)
-
-
-# --- agents ----------------------------------------------------------------------------------------
-
-@api_view("GET", AGENT)
-def agent_messages(request):
-    ws = workspace(request)
-    agent_id = request.user.cxone_identity.agent_id
-
-    def fetch(state, started):
-        rows = ws.client().get("agents/{agentId}/messages", "messages", agentId=agent_id)
-        messages = [message_row(r) for r in rows][:200]
-        messages.sort(key=lambda m: m["startDate"], reverse=True)
-        payload = {"messages": messages}
-        return {"payload": payload}, payload
-    return answer(request, ws.serve("messages", 30, fetch))
-
-
-def message_row(row):
-    return {"messageId": text(row.get("messageId"), 40), "subject": text(row.get("subject"), 100),
-            "message": text(row.get("messageText") or row.get("message"), 1024, lines=True), "startDate": text(row.get("startDate"), 40)}

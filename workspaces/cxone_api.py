@@ -44,6 +44,9 @@ VERSIONS = {
     "agents/{agentId}/state": "v30.0",
     "agents/{agentId}/logout": "v30.0",
     "agents/messages": "v30.0",
+    "agents/messages/{messageId}": "v30.0",
+    "agents/skills": "v30.0",
+    "skills/{skillId}/agents": "v30.0",
     "agents/{agentId}/messages": "v23.0",
     "agents/{agentId}/state-history": "v27.0",
     "agents/{agentId}/performance": "v23.0",
@@ -367,6 +370,11 @@ class CXoneClient:
         first = listing.first
         return listing.rows, timestamp(first.get("serverTime") or first.get("ServerTime"))
 
+    def skill_assignments(self, *, deadline=None):
+        """Who has which skill (`agents/skills`, every page within the bounds): a `Listing`."""
+        listing = self.get_all("agents/skills", "agentSkillAssignments", deadline=deadline)
+        return Listing() if listing is NOT_MODIFIED else listing
+
     def server_time(self):
         """CXone's clock (`GET server-time`), or None when it will not say."""
         try:
@@ -386,6 +394,9 @@ class CXoneClient:
 
     def post(self, path, params=None, json=None, **path_args):
         return self.call(self.url(path, **path_args), params, path=path, method="POST", json=json)
+
+    def delete(self, path, **path_args):
+        return self.call(self.url(path, **path_args), path=path, method="DELETE")
 
     def get(self, path, list_key, params=None, **path_args):
         body = self.call(self.url(path, **path_args), params, path=path)

@@ -74,6 +74,13 @@ KNOWN = {
     "agents/{agentId}/messages": {"messageId", "subject", "messageText", "message", "startDate", "validUntil", "agentMessageId",
                                   "targetType", "targetId", "expireMinutes", "isRead"},
     "server-time": {"ServerTime", "serverTime"},
+    # NICE's spec (`AdminSkillsService`, the agent-skill assignment entity)
+    "agents/skills": {"agentId", "userId", "firstName", "middleName", "lastName", "agentProficiencyValue", "agentProficiencyName",
+                      "agentSklStatus", "campaignId", "campaignName", "emailFromAddress", "internalId", "isActive", "isAssigned",
+                      "isSkillActive", "isDialer", "isNaturalCalling", "isNaturalCallingRunning", "isOutbound", "lastUpdateTime",
+                      "mediaTypeId", "mediaTypeName", "notes", "outboundStrategy", "priorityBlending", "requireDisposition",
+                      "scriptDisposition", "skillId", "skillName", "teamId", "teamName", "useACW", "useDisposition",
+                      "useSecondaryDispositions", "screenPopTriggerEvent"},
 }
 # Where each answer keeps its rows.
 LIST_KEYS = {
@@ -81,7 +88,7 @@ LIST_KEYS = {
     "skills/activity": "skillActivity", "skills/summary": "skillSummaries", "contacts/completed": "completedContacts",
     "agents/{agentId}/state-history": "agentStateHistory", "agents/{agentId}/performance": "agentPerformance",
     "teams/{teamId}/performance-total": "teamPerformanceTotal", "teams/{teamId}/unavailable-codes": "unavailableCodes",
-    "agents/{agentId}/messages": "messages",
+    "agents/{agentId}/messages": "messages", "agents/skills": "agentSkillAssignments",
 }
 KNOWN["agents/{agentId}"] = KNOWN["agents"]
 
@@ -197,6 +204,7 @@ def run(client, *, agent_id=None, now=None, clock=time.monotonic):
     probe("agents", few)
     skills = probe("skills/activity", few) or []
     probe("server-time")
+    probe("agents/skills", few)
     if _no_clock_anywhere(probe, skills):
         result = probe.result("skills/activity")
         result.missing.append("serverTime")

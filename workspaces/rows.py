@@ -201,6 +201,7 @@ NEEDS = {
     "teams/{teamId}/performance-total": (("totalHandled",),),
     "skills/summary": (("skillId",),),
     "agents/{agentId}/messages": (("messageId",), ("subject",)),
+    "agents/skills": (("agentId",), ("skillId",), ("skillName",)),
 }
 
 

@@ -127,6 +127,7 @@
     var payload = {targetType: type, subject: form.elements.subject.value, message: form.elements.message.value};
     if (type === "Agent") { payload.targetId = agent.agentId; }
     if (type === "Team") { payload.targetId = teamSelect.value; }
+    if (form.elements.expireMinutes) { payload.expireMinutes = parseInt(form.elements.expireMinutes.value, 10); }
     var to = type === "Agent" ? name(agent) : type === "Team" ? teamSelect.options[teamSelect.selectedIndex].textContent : _("everyone");
     // From the drawer, the outcome shows there; from the toolbar, under it.
     var target = drawer.hidden ? root.querySelector("[data-test=message-outcome]") : null;

@@ -219,7 +219,7 @@
         item = el("li"); item.setAttribute("data-message", "");
         var subject = el("strong", m.subject); subject.dir = "auto"; item.appendChild(subject);
         item.appendChild(el("span", " · " + when(m.startDate), "muted"));
-        if (m.sender || m.senderName) { var from = el("bdi", m.senderName || m.sender); item.appendChild(el("span", " · ", "muted")).appendChild(from); }
+        if (m.sentBy || m.sender || m.senderName) { var from = el("bdi", m.sentBy || m.senderName || m.sender); item.appendChild(el("span", " · ", "muted")).appendChild(from); }
         var text = el("p", m.message); text.dir = "auto"; item.appendChild(text);
         shownMessages.set(key, item);
       }
@@ -231,7 +231,7 @@
     node.textContent = since && !isNaN(since) ? fmt(_("for %(time)s"), {time: P.duration((Date.now() - since) / 1000)}, true) : "";
   }
   dayPoller = new P.Poller(day, Math.max(seconds, 30));
-  messagesPoller = new P.Poller(messages, 30);
+  messagesPoller = new P.Poller(messages, 10);  // a message to Everyone shows within 10 s
   statePoller = new P.Poller(state, seconds);
   // The two quick reads first, then the day's (the longest): the server lets only a few
   // requests per organization wait on CXone at once, and the first screen needs all three.

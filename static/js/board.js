@@ -31,13 +31,22 @@
   // --- words for one agent ---------------------------------------------------------------------
   function secondsIn(a, now) { var f = facts.get(a.agentId), t = f ? f.since : Date.parse(a.stateSince); return isNaN(t) ? null : Math.max(0, (now - t) / 1000); }
   function groupOf(a) { var f = facts.get(a.agentId); return f ? f.group : P.stateGroup(a); }
-  function breach(a, now) { return P.breachFor(groupOf(a), secondsIn(a, now), T); }
+  var teamLimits = {};        // teamId -> the tenant's thresholds with the team's own laid over them
+  function limitsFor(a) {
+    var own = T.teams && T.teams[a.teamId];
+    if (!own) { return T; }
+    return teamLimits[a.teamId] || (teamLimits[a.teamId] = Object.assign({}, T, own));
+  }
+  function breach(a, now) { return P.breachFor(groupOf(a), secondsIn(a, now), limitsFor(a)); }
   function fullName(a) { return (a.firstName + " " + a.lastName).trim() || a.userName || a.agentId; }
+  // CXone's skill assignments (/api/supervisor/skill-agents/): skill name -> the agents who have it.
+  var assigned = null;
   function hasSkill(a, skill) {
-    if (Array.isArray(a.skills)) {  // the agent's assigned skills, when the server sends them
+    if (Array.isArray(a.skills)) {  // the agent's assigned skills, when the row carries them
       return a.skills.some(function (s) { return (s && typeof s === "object" ? s.skillName : s) === skill; });
     }
-    return a.skillName === skill;
+    if (assigned && assigned.has(skill)) { return assigned.get(skill).has(a.agentId); }
+    return a.skillName === skill;  // assignments not read (yet): the skill of the contact in hand
   }
   function skillWords(a) { return a.skillName ? a.skillName + " · " + P.channel(a.mediaType) : "—"; }
 
@@ -370,6 +379,7 @@
   function skillOptions() {
     var set = new Set(queueSkills);
     agents.forEach(function (a) { (Array.isArray(a.skills) ? a.skills : []).forEach(function (s) { var name = s && typeof s === "object" ? s.skillName : s; if (name) { set.add(name); } }); });
+    if (assigned) { assigned.forEach(function (ids, name) { set.add(name); }); }
     options(root.querySelector("[data-filter=skill]"), Array.from(set).sort(collator.compare), filter.skill);
   }
   function pollSkills() {
@@ -402,6 +412,23 @@
       });
       var node = root.querySelector("[data-test=skills-as-of]");
       if (node) { node.textContent = fmt(_("updated %(n)s s ago"), {n: P.number(r.age || 0)}, true); }
+      return P.outcomeOf(r);
+    });
+  }
+
+  function pollAssignments() {
+    var url = root.getAttribute("data-skill-agents-url");
+    if (!url) { return Promise.resolve(null); }
+    return P.request(url).then(function (r) {
+      if (!r.ok || !r.body || ended) { return P.outcomeOf(r); }
+      var next = new Map();
+      Object.keys(r.body.skills || {}).forEach(function (id) {
+        var skill = r.body.skills[id];
+        if (skill && skill.name) { next.set(skill.name, new Set(skill.agentIds || [])); }
+      });
+      assigned = next;
+      skillOptions();
+      if (filter.skill) { tilesDirty = true; arrange(); }
       return P.outcomeOf(r);
     });
   }
@@ -598,7 +625,9 @@
 
   var agentsPoller = new P.Poller(pollAgents, pollSeconds);
   var skillsPoller = new P.Poller(pollSkills, pollSeconds);
+  var assignmentsPoller = new P.Poller(pollAssignments, 60);  // CXone's assignments change rarely; a 304 costs little
   agentsPoller.now();
   skillsPoller.now();
+  assignmentsPoller.now();
   setInterval(function () { if (!document.hidden) { tick(); } }, 1000);
 })();

@@ -90,6 +90,7 @@
       limits[k + "Seconds"] = seconds ? seconds : limits[k + "Minutes"] * 60;
       limits[k + "Minutes"] = limits[k + "Seconds"] / 60;
     });
+    limits.teams = given.teams && typeof given.teams === "object" ? given.teams : {};  // a team's own, in seconds
     return limits;
   }
   function secondsIn(row, now) { var t = Date.parse(row.stateSince); return isNaN(t) ? null : Math.max(0, (now - t) / 1000); }
