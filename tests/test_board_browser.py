@@ -293,3 +293,28 @@ def test_the_drawer_and_its_dialogs_pass_axe_at_desktop_and_phone_widths(board):
         board.keyboard.press("Escape")  # and the drawer
         board.select_option('[data-filter="state"]', "")
         assert board.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_a_skill_filter_counts_the_agents_who_have_the_skill_as_its_queue_row_does(board):
+    """Issue 25: the tiles under a skill filter agree with that skill's queue row ("logged in"):
+    the filter means the agents CXone assigns the skill to, not the skill of the contact in hand."""
+    queue = board.locator('[data-test="skills"] tbody tr').first
+    expect(queue).to_be_visible()
+    skill = queue.locator("th").inner_text()
+    board.select_option("[data-filter=skill]", label=skill)
+
+    def logged_in_on_tiles():
+        counts = [int(re.sub(r"\D", "", board.locator(f'[data-count="{group}"]').inner_text()) or 0)
+                  for group in ("available", "contact", "acw", "unavailable")]
+        return sum(counts)
+
+    def logged_in_in_queue_row():
+        row = board.locator('[data-test="skills"] tbody tr', has=board.locator("th", has_text=skill)).first
+        return int(re.sub(r"\D", "", row.locator("td").nth(4).inner_text().split("/")[0]))
+
+    # The board and the queues are two polls of one moving simulator: wait until they agree.
+    for _ in range(40):
+        if logged_in_on_tiles() == logged_in_in_queue_row() > 0:
+            break
+        board.wait_for_timeout(250)  # the page's own polls move; no assertion rests on this pause
+    assert logged_in_on_tiles() == logged_in_in_queue_row() > 0
