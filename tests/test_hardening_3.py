@@ -330,7 +330,7 @@ def test_a_message_cxone_refused_may_be_sent_again_at_once(supervisor, clock):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("method, path", [("get", "/api/supervisor/messages/"), ("get", "/api/supervisor/agents/1001/logout/"),
+@pytest.mark.parametrize("method, path", [("get", "/api/supervisor/agents/1001/state/"), ("get", "/api/supervisor/agents/1001/logout/"),
                                           ("post", "/api/supervisor/agents/")])
 def test_another_method_is_405_in_the_one_shape(supervisor, method, path):
     call = getattr(supervisor.client, method)

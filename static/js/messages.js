@@ -9,7 +9,8 @@
   var root = document.querySelector("[data-workspace=supervisor]");
   if (!root || !P) { return; }
   var _ = P.gettext, fmt = P.interpolate;
-  var listUrl = root.getAttribute("data-actions-base") + "messages/";
+  var listUrl = root.getAttribute("data-messages-url");  // {% url %} in the page, like every API URL
+  var retractUrl = root.getAttribute("data-retract-url");
   var EXPIRY = [[15, _("15 minutes")], [60, _("1 hour")], [240, _("4 hours")], [480, _("8 hours")], [1440, _("1 day")], [10080, _("1 week")]];
 
   // --- the expiry choice, in the message dialog --------------------------------------------------
@@ -96,7 +97,7 @@
     yes.addEventListener("click", function () {
       yes.disabled = no.disabled = true;
       say(_("Asking CXone…"), true);
-      P.request(listUrl + encodeURIComponent(m.id) + "/retract/", {method: "POST", json: {}}).then(function (r) {
+      P.request(retractUrl.replace("/0/", "/" + encodeURIComponent(m.id) + "/"), {method: "POST", json: {}}).then(function (r) {
         if (r.ok) { say(fmt(_("Retracted: “%(subject)s” is no longer in any inbox."), {subject: m.subject}, true), true); }
         else { say(P.causeWords(r.body, r.status, false, 0) || _("CXone refused."), false); }
         return load().then(function () { summary.focus(); });
