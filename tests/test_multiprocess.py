@@ -12,20 +12,31 @@ from .live import LiveBrowser
 pytestmark = pytest.mark.subprocess
 
 
-def wait_until_refresh_is_due(browser, portal):
+def session_of(browser, portal):
+    return browser.http.get(portal + "/api/session/", headers={"X-Requested-With": "XMLHttpRequest"}).json()
+
+
+def wait_until_refresh_is_due(browser, portal, attempts=3):
     """Until the instant the portal's own rule (`refresh.is_due`: half the lifetime here) makes
-    the session's tokens due, read from the session's `expires_at`: no guessed sleep."""
+    the session's tokens due, read from the session's `expiresAt`: no guessed sleep. Returns
+    the session's `refreshCount` then: on a busy machine the sign-in or this read may already
+    have refreshed (they come after the tokens are due), so the count is not assumed to be 0.
+    A machine so stalled that the tokens expire before the wait ends waits for the next
+    window (the next read refreshes them): the burst must meet tokens due but still valid."""
     from datetime import datetime
 
     from accounts.refresh import margin
 
-    session = browser.http.get(portal + "/api/session/", headers={"X-Requested-With": "XMLHttpRequest"}).json()
-    expires_at = datetime.fromisoformat(session["expiresAt"]).timestamp()
-    due = expires_at - margin(browser.op.simulator.token_ttl) + 0.05
-    assert due - time.time() < 5, "the refresh would not be due within 5 s"
-    while time.time() < due:
-        time.sleep(min(0.05, max(0.0, due - time.time())))
-    assert time.time() < expires_at, "the token expired before the burst"
+    for _ in range(attempts):
+        session = session_of(browser, portal)
+        expires_at = datetime.fromisoformat(session["expiresAt"]).timestamp()
+        due = expires_at - margin(browser.op.simulator.token_ttl) + 0.05
+        assert due - time.time() < 5, "the refresh would not be due within 5 s"
+        while time.time() < due:
+            time.sleep(min(0.05, max(0.0, due - time.time())))
+        if time.time() < expires_at:
+            return session["refreshCount"]
+    raise AssertionError(f"the tokens expired before each of {attempts} bursts could start")
 
 
 @pytest.fixture
@@ -52,17 +63,16 @@ def test_single_flight_refresh_across_two_processes(deployment):
     browser = LiveBrowser(a.url, deployment.op)
     browser.sign_in()
     browser.http.get(a.url + "/account/")  # CSRF cookie for the POSTs
-    wait_until_refresh_is_due(browser, a.url)
+    refreshed_before = wait_until_refresh_is_due(browser, a.url)
     sim.reset_calls()
     sim.latency = 0.3
     sim.token_ttl = 60  # the refreshed tokens are not due again however long the burst takes on a busy machine
     statuses = browser.burst(20, method="post", portals=[a.url, b.url])
     assert statuses == [200] * 20
     assert sim.count("token", grant_type="refresh_token") == 1
-    # Both instances see the refreshed tokens.
+    # Both instances see the one refresh of the burst.
     for portal in (a.url, b.url):
-        session = browser.http.get(portal + "/api/session/", headers={"X-Requested-With": "XMLHttpRequest"}).json()
-        assert session["refreshCount"] == 1
+        assert session_of(browser, portal)["refreshCount"] == refreshed_before + 1
 
 
 @pytest.mark.skipif(not procs.using_redis(), reason="needs CACHE_URL=redis://… (local-memory caches are per process by design)")
