@@ -9,7 +9,7 @@
   var root = document.querySelector("[data-workspace=supervisor]");
   if (!root || !P) { return; }
   var _ = P.gettext, fmt = P.interpolate;
-  var listUrl = root.getAttribute("data-actions-base") + "messages/";
+  var listUrl = root.getAttribute("data-messages-url");  // GET the sent list; POST <id>/retract/ under it
   var EXPIRY = [[15, _("15 minutes")], [60, _("1 hour")], [240, _("4 hours")], [480, _("8 hours")], [1440, _("1 day")], [10080, _("1 week")]];
 
   // --- the expiry choice, in the message dialog --------------------------------------------------
