@@ -123,3 +123,36 @@ def test_the_agents_day_adds_up_on_the_page_and_fits_a_phone(agent_page, demo):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.locator('[data-test="timeline-panel"]').bounding_box()["width"] <= 390
     shot(page, "agent-day-phone.png")
+
+
+def test_a_message_to_everyone_reaches_the_open_agent_page_within_ten_seconds(chromium, demo, agent_page):
+    """A supervisor's page and an agent's page open side by side: what the supervisor sends to
+    Everyone is on the agent's page, with the sender's name, within 10 s (a deadline, no sleep)."""
+    import uuid
+
+    from playwright.sync_api import expect
+
+    from .test_browser import sign_in as sign_in_supervisor
+
+    inbox = agent_page.locator('[data-test="messages"]')
+    inbox.locator("li").filter(has_text=re.compile(r"No messages from your supervisor|·")).first.wait_for()
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        board = context.new_page()
+        board.set_default_timeout(15000)
+        sign_in_supervisor(board, demo, "Acme Support", "Samira Okafor", lands_on="/supervisor/")
+        board.locator('[data-test="agents"] tbody tr[data-agent-id]').first.wait_for()
+        subject = f"Huddle {uuid.uuid4().hex[:8]}"
+        board.locator("[data-action=message-team]").click()
+        dialog = board.locator('[data-test="message-dialog"]')
+        dialog.locator("select[name=targetType]").select_option("Everyone")
+        dialog.locator("input[name=subject]").fill(subject)
+        dialog.locator("textarea[name=message]").fill("Room 2 in five minutes.")
+        dialog.locator("button[value=send]").click()
+        expect(board.locator('[data-test="message-outcome"]')).to_contain_text("Message sent")
+        arrived = inbox.locator("li").filter(has_text=subject)
+        expect(arrived).to_be_visible(timeout=10_000)
+        expect(arrived).to_contain_text("Samira Okafor")
+        expect(arrived).to_contain_text("Room 2 in five minutes.")
+    finally:
+        context.close()

@@ -33,6 +33,10 @@ def sent(browser):
     return response.json()["messages"]
 
 
+def inbox_reads(browser):
+    return len([c for c in calls(browser, "GET") if c.get("route") == "agents/{agentId}/messages"])
+
+
 def inbox(browser):
     response = browser.client.get("/api/agent/messages/", **XHR)
     assert response.status_code == 200
@@ -191,6 +195,46 @@ def test_a_message_to_everyone_is_in_the_open_inbox_within_ten_seconds(superviso
     assert send(supervisor, subject="All hands").status_code == 200
     supervisor.clock.later(messages_module.INBOX_MAX_SECONDS)
     assert [m["subject"] for m in inbox(agent)] == ["All hands"]
+
+
+@pytest.mark.django_db
+def test_a_message_to_everyone_is_in_the_inbox_at_the_very_next_poll(supervisor, cxone):
+    agent = signed_in(cxone, AGENT)
+    assert inbox(agent) == []  # read now: cached for up to INBOX_MAX_SECONDS
+    reads = inbox_reads(supervisor)
+    supervisor.clock.later(1)  # the page has been open a second; its cache has 9 s to run
+    assert inbox(agent) == [] and inbox_reads(supervisor) == reads  # nothing changed: from the cache
+    assert send(supervisor, subject="All hands").status_code == 200
+    supervisor.clock.later(1)  # the agent's next poll, long before the cache runs out
+    listed = inbox(agent)
+    assert [m["subject"] for m in listed] == ["All hands"]
+    assert listed[0]["sentBy"] == sent(supervisor)[0]["sender"]
+    reads = inbox_reads(supervisor)
+    assert [m["subject"] for m in inbox(agent)] == ["All hands"]  # read once per change, not at every poll
+    assert inbox_reads(supervisor) == reads
+
+
+@pytest.mark.django_db
+def test_a_retract_leaves_the_inbox_at_the_very_next_poll(supervisor, cxone):
+    agent = signed_in(cxone, AGENT)
+    assert send(supervisor, subject="Fire drill").status_code == 200
+    supervisor.clock.later(1)
+    assert [m["subject"] for m in inbox(agent)] == ["Fire drill"]
+    supervisor.clock.later(1)
+    assert post(supervisor, f"/api/supervisor/messages/{sent(supervisor)[0]['id']}/retract/", {}).status_code == 200
+    supervisor.clock.later(1)
+    assert inbox(agent) == []
+
+
+@pytest.mark.django_db
+def test_a_refused_message_leaves_the_inbox_cached(supervisor, cxone):
+    agent = signed_in(cxone, AGENT)
+    assert inbox(agent) == []
+    supervisor.clock.later(1)
+    assert send(supervisor, targetType="Team", targetId="no-such-team").status_code != 200
+    reads = inbox_reads(supervisor)
+    supervisor.clock.later(1)
+    assert inbox(agent) == [] and inbox_reads(supervisor) == reads
 
 
 @pytest.mark.django_db

@@ -197,7 +197,22 @@ def send_message(request, body):
         if isinstance(errors, int) and errors > 0:
             raise APIError(Reason.API_BAD_REQUEST, "agents/messages errorCount", client.last_status)
         sent()  # only a message CXone took counts as sent: a refused one may be sent again at once
-    return audit.perform(ws, call)
+    response = audit.perform(ws, call)
+    mark_messages_changed(ws)
+    return response
+
+
+def messages_changed_key(tenant_pk):
+    return f"cxone:msg:changed:{tenant_pk}"
+
+
+def mark_messages_changed(ws):
+    """CXone took a message or a retract: every agent's cached inbox of this tenant read before
+    now is out of date (`messages.agent_messages` re-reads it at that agent's next poll)."""
+    cache.set(messages_changed_key(ws.tenant.pk), ws.clock(), MESSAGES_CHANGED_KEEP)
+
+
+MESSAGES_CHANGED_KEEP = 3600  # longer than any inbox is cached
 
 
 def within_message_limits(request, target_type, body):

@@ -11,19 +11,22 @@ sender's name in the agent's inbox, and the teams a message may go to, sorted by
 - `GET /api/supervisor/teams/`: the teams on the supervisor's board, by name.
 - `GET /api/agent/messages/`: the agent's inbox, newest first, each message with who sent it
   (`sentBy`, null when it was not sent from this portal), read at most every
-  `INBOX_MAX_SECONDS` (a message to everyone reaches the open page at its next poll).
+  `INBOX_MAX_SECONDS`; a message sent or retracted here since the inbox's last read (the
+  tenant's "messages changed" mark, `actions.mark_messages_changed`) makes the next poll read
+  CXone, so a message to everyone is on the agent's open page within one poll.
 - `senders(tenant, ids)`: who sent the messages of an agent's inbox, by CXone's message ids,
   from the audit of the same tenant only (never another tenant's).
 """
 from datetime import datetime, timedelta, timezone as dt_timezone
 from urllib.parse import quote
 
+from django.core.cache import cache
 from django.http import JsonResponse
 
 from core.reasons import Reason
 
 from . import shapes
-from .actions import OUTCOME_DONE, Audit, send_message
+from .actions import OUTCOME_DONE, Audit, mark_messages_changed, messages_changed_key, send_message
 from .api import AGENT, SUPERVISOR, Refused, answer, api_view, board_team_ids, now, workspace
 from .cxone_api import APIError
 from .models import SupervisorAction
@@ -84,9 +87,11 @@ def retract_message(request, sent_id, body):
             except APIError as exc:
                 if exc.reason != Reason.API_NOT_FOUND:
                     raise
-    response = audit.perform(workspace(request), call)
+    ws = workspace(request)
+    response = audit.perform(ws, call)
     SupervisorAction.objects.filter(pk=sent.pk, retracted_at__isnull=True).update(
         retracted_at=datetime.fromtimestamp(now(), tz=dt_timezone.utc))
+    mark_messages_changed(ws)
     return response
 
 
@@ -137,7 +142,16 @@ def agent_messages(request):
         inbox.sort(key=lambda m: m["startDate"], reverse=True)
         payload = {"messages": inbox}
         return {"payload": payload}, payload
+    forget_inbox_read_before_a_change(ws)
     return answer(request, ws.serve("messages", min(INBOX_MAX_SECONDS, ws.limits.poll_seconds), fetch))
+
+
+def forget_inbox_read_before_a_change(ws):
+    """The cached inbox is re-read when its last read began before the tenant's latest message or
+    retract (its start, not its end: a read in flight as the message went out may have missed it)."""
+    changed = cache.get(messages_changed_key(ws.tenant.pk))
+    if changed is not None and ws.resources.meta("messages").started < changed:
+        ws.invalidate("messages")
 
 
 def message_row(row):

@@ -231,7 +231,7 @@
     node.textContent = since && !isNaN(since) ? fmt(_("for %(time)s"), {time: P.duration((Date.now() - since) / 1000)}, true) : "";
   }
   dayPoller = new P.Poller(day, Math.max(seconds, 30));
-  messagesPoller = new P.Poller(messages, 10);  // a message to Everyone shows within 10 s
+  messagesPoller = new P.Poller(messages, 8);  // a message to Everyone shows within 10 s: 8 s between polls, plus the read
   statePoller = new P.Poller(state, seconds);
   // The two quick reads first, then the day's (the longest): the server lets only a few
   // requests per organization wait on CXone at once, and the first screen needs all three.
