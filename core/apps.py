@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class CoreConfig(AppConfig):
@@ -12,3 +13,7 @@ class CoreConfig(AppConfig):
         from .observability import remember_tenant
 
         user_logged_in.connect(remember_tenant, dispatch_uid="cxone-log-tenant")
+        if settings.OTEL_EXPORTER_OTLP_ENDPOINT:  # tracing: off (nothing imported) unless set
+            from .tracing import init as start_tracing
+
+            start_tracing()

@@ -326,6 +326,10 @@ if SENTRY_DSN:
                           release=env.str("SENTRY_RELEASE", default=""),
                           traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0))
 
+# --- Tracing (optional, off by default: core/tracing.py, started by core.apps) ---------------
+# The OTLP exporter reads the standard OTEL_EXPORTER_OTLP_* and OTEL_SERVICE_NAME variables.
+OTEL_EXPORTER_OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
+
 # --- Logging ------------------------------------------------------------------------------
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
