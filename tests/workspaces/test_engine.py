@@ -16,6 +16,8 @@ from core.reasons import Reason
 from simulator.server import RunningSimulator
 from workspaces import adapter
 from workspaces.adapter import Limits, TokenSource, Workspace
+
+from .test_board_adapter import gated  # CXone slow for a workspace: its fetch waits until a gate opens
 from workspaces.lease import Priority, backend, lease, tenant_slots
 from workspaces.resources import KEEP_INTERVALS, MIN_KEEP, Status, keep_seconds
 
@@ -52,17 +54,6 @@ def workspace(op, clock, *, user="u1", tenant_pk=None, base=None, **limits):
     settings.update(limits)
     return Workspace(tenant, user, TokenSource(lambda: token, lambda rejected: None), cache=cache, clock=clock,
                      sleep=lambda seconds: None, limits=Limits(**settings), session=requests.Session())
-
-
-def gated(ws, gate):
-    """CXone slow for this workspace: each fetch waits at its first step until `gate` opens."""
-    current = ws.tokens.current
-
-    def held():
-        assert gate.wait(30)
-        return current()
-    ws.tokens = TokenSource(held, ws.tokens.refresh)
-    return ws
 
 
 def wait_for(condition, seconds=20):
