@@ -62,9 +62,6 @@ def read(kind, key, load):
         entry, generation, epoch = found.get(entry_key), found.get(generation_key), found.get(EPOCH_KEY)
         if entry is not None and generation is not None and epoch is not None and entry[:2] == (generation, epoch):
             return entry[2]
-        if generation is None:
-            cache.add(generation_key, secrets.token_hex(8), GENERATION_SECONDS)
-            generation = cache.get(generation_key)
         if epoch is None:
             epoch = _epoch()
     except Exception as exc:
@@ -73,13 +70,20 @@ def read(kind, key, load):
         _missed()
         return load()[0]
     value, seconds = load()
-    if value is not None and seconds >= 1 and generation is not None:
-        try:
-            cache.set(entry_key, (generation, epoch, value), int(min(seconds, SECONDS)))
-        except Exception as exc:
-            if not is_cache_failure(exc):
-                raise
-            _missed()
+    if value is None or seconds < 1:
+        return value  # nothing kept for a row that does not exist (a made-up session key costs no key)
+    try:
+        if generation is None:
+            # The row's first generation, only now that it exists: had a write forgotten it since
+            # the read above, its generation would be there and this add would fail.
+            generation = secrets.token_hex(8)
+            if not cache.add(generation_key, generation, GENERATION_SECONDS):
+                return value
+        cache.set(entry_key, (generation, epoch, value), int(min(seconds, SECONDS)))
+    except Exception as exc:
+        if not is_cache_failure(exc):
+            raise
+        _missed()
     return value
 
 

@@ -148,7 +148,7 @@ def test_a_changed_board_poll_reads_at_most_its_token_row_and_writes_nothing(sup
     board_etag, _ = warm(supervisor.client)
     other_tab = Client()
     other_tab.cookies = supervisor.client.cookies
-    later(6)
+    later(60)  # a minute on: agents changed state (a delta, not yet the full re-read)
     # This poll fetches the delta from CXone: the token row is its one query.
     fetched, cost = poll(supervisor.client, BOARD, board_etag)
     assert fetched.status_code == 200 and fetched["ETag"] != board_etag
@@ -351,3 +351,25 @@ def test_the_services_pass_reads_sessions_from_redis():
     from django.conf import settings
 
     assert settings.CACHE_SESSIONS and type(cache._cache).__name__ in ("RedisCacheClient", "BreakerRedisCacheClient")
+
+
+@pytest.mark.django_db
+def test_after_a_change_made_in_sql_the_command_refuses_every_copy(supervisor, capsys):
+    from django.core.management import call_command
+
+    etag, _ = warm(supervisor.client)
+    served_from_the_cache(supervisor.client, etag)
+    get_user_model().objects.update(is_active=False)  # in SQL or a shell: no save, nothing forgotten
+    served_from_the_cache(supervisor.client, etag)  # still the copy (for at most cached_rows.SECONDS)
+    call_command("forget_cached_rows")
+    assert "refused from now on" in capsys.readouterr().out
+    refused(supervisor.client, "user_inactive")
+
+
+@pytest.mark.django_db
+def test_a_made_up_session_key_leaves_nothing_in_the_cache(cxone):
+    stranger = Client()
+    stranger.cookies["sessionid"] = "x" * 32
+    assert stranger.get(BOARD, **XHR).status_code == 401
+    entry, generation = cached_rows._keys("session", "x" * 32)
+    assert cache.get(entry) is None and cache.get(generation) is None
