@@ -63,6 +63,7 @@ class Meta:
     as_of: float = 0.0  # when its data was read
     reason: Reason | None = None
     keep: int = 60  # seconds its entries are kept (a small multiple of its interval)
+    digest: str = ""  # of the ids its rows hold (a shared room checks them against a member's proof)
 
     @property
     def has_data(self):
@@ -90,6 +91,7 @@ class Served:
     error: Reason | None = None
     not_modified: bool = False
     tag: str | None = None  # an ETag of its own (an answer made of several versions)
+    digest: str = ""  # the ids its version holds (Meta.digest)
 
     @property
     def etag(self):
@@ -132,11 +134,14 @@ class Resources:
     """The cached resources of one scope of one tenant.
 
     `tenant_pk` scopes the back-off, the slots and the re-discovery; `scope` the data;
-    `owner` the one-secondary-read-in-flight rule (the user whose token reads)."""
+    `owner` the one-secondary-read-in-flight rule (the user whose token reads). A `shared`
+    scope (a view's room, `floor.py`) is read with whichever member's token: CXone refusing
+    that token refuses that member, not the room's data."""
 
-    def __init__(self, cache, clock, *, tenant_pk, scope, owner=None, limits, sleep, on_refused=None, on_unreachable=None):
+    def __init__(self, cache, clock, *, tenant_pk, scope, owner=None, limits, sleep, on_refused=None, on_unreachable=None,
+                 shared=False):
         self.cache, self.clock, self.sleep, self.limits = cache, clock, sleep, limits
-        self.tenant_pk, self.scope, self.owner = tenant_pk, scope, owner or scope
+        self.tenant_pk, self.scope, self.owner, self.shared = tenant_pk, scope, owner or scope, shared
         self.on_refused = on_refused  # (reason) -> None
         self.on_unreachable = on_unreachable  # () -> None, outside any lease
 
@@ -196,10 +201,12 @@ class Resources:
             return Served(error=meta.reason or Reason.API_NOT_LOADED)
         age = max(0.0, self.clock() - meta.as_of)
         if if_none_match and if_none_match == f'"v{meta.version}"':
-            return Served(version=meta.version, age=age, not_modified=True)
+            return Served(version=meta.version, age=age, not_modified=True, digest=meta.digest)
         if not with_body:
-            return Served(version=meta.version, age=age)
-        return self.body(name, age)
+            return Served(version=meta.version, age=age, digest=meta.digest)
+        served = self.body(name, age)
+        served.digest = meta.digest
+        return served
 
     def body(self, name, age=None):
         """The stored bytes of `name` (plain and gzip)."""
@@ -307,7 +314,8 @@ class Resources:
         raw, gz = encode({**payload, **marked})
         self.cache.set(self.key(name, "body"), {"version": version, "raw": raw, "gz": gz}, ttl)
         status = Status.FRESH if stale_reason is None else Status.STALE
-        meta = Meta(status, version=version, started=started, as_of=as_of, reason=stale_reason, keep=ttl)
+        digest = state.get("digest", meta.digest) if state is not None else meta.digest
+        meta = Meta(status, version=version, started=started, as_of=as_of, reason=stale_reason, keep=ttl, digest=digest)
         self.cache.set(self.key(name, "meta"), meta, ttl)
         return meta
 
@@ -325,6 +333,10 @@ class Resources:
 
     def _failed(self, name, exc, started, keep):
         logger.warning("cxone read failed", extra={"event": "cxone_api", "resource": name, "reason": exc.reason, "detail": exc.detail})
+        if exc.reason in REFUSED and self.shared:  # this member may no longer see it; the others may
+            if self.on_refused is not None:
+                self.on_refused(exc.reason)
+            return Fetched(Meta(Status.MISSING, reason=exc.reason))
         if exc.reason in REFUSED:  # the user may no longer see it: dropped, refused for a poll
             self.drop(name)
             if self.on_refused is not None:
