@@ -248,8 +248,10 @@ class Resources:
     def _under_lease(self, name, interval, fetch, meta, now):
         lease = self.lease(name)
         with lease.holding() as held:
-            if not held:
-                return meta if meta.status is not Status.MISSING else self._wait_for_first(name)
+            if not held:  # another request fetches: its data as it is, stale past STALE_AFTER intervals
+                if meta.status is Status.MISSING:
+                    return self._wait_for_first(name)
+                return self._not_refreshed(name, interval, meta, now, Reason.API_BUSY)
             current = self.meta(name)  # another request may have stored between our read and the lease
             if not current.due(now, interval):
                 return current
