@@ -31,10 +31,12 @@ from core.reasons import Reason
 
 from .cxone_api import APIError, count
 from .lease import lease as make_lease
+from .resources import BACKS_OFF
 from .rows import text
 
 logger = logging.getLogger(__name__)
 
+REST_SECONDS = 30  # after a proof read CXone failed (not refused), the next try waits this long
 FEW = 5  # new ids checked one by one with the member's own token; more: the proof is read again
 OUTAGE_GRACE = 300  # seconds a proof whose re-check could not reach CXone is still honoured
 REFUSED = {Reason.API_FORBIDDEN, Reason.API_UNAUTHORIZED}
@@ -92,6 +94,8 @@ class Floor:
         cannot be had now (another tab is reading it; CXone is unreachable): own reads. Raises
         APIError when CXone refuses their own token (their data is then dropped)."""
         proof, now = self.stored(), self.ws.clock()
+        if self._resting(now):  # CXone failed the last read or re-check lately: no new try yet
+            return proof if proof is not None and self._grace(proof, now) else None
         token = fingerprint(self.ws.tokens.current())
         if proof is None or now >= proof.read_at + self._spread(self.ws.limits.proof_seconds):
             return self._under_lease(lambda: self._read(now, token))
@@ -122,7 +126,17 @@ class Floor:
             self.refused(exc.reason)
             raise exc
         logger.info("proof not read", extra={"event": "cxone_api", "reason": exc.reason, "detail": exc.detail})
+        if exc.reason in BACKS_OFF:
+            self.ws.resources.back_off()  # the tenant's back-off, as any read's
+        self.ws.cache.set(self.key + ":rest", self.ws.clock() + REST_SECONDS, REST_SECONDS + 1)
         return None
+
+    def _resting(self, now):
+        """After a failed proof read or re-check (not a refusal), the next waits REST_SECONDS;
+        meanwhile the member is served from reads of their own (or their proof, in its grace)."""
+        until = self.ws.cache.get(self.key + ":rest")
+        backoff_until = self.ws.cache.get(self.ws.resources.backoff_key())
+        return (until is not None and now < until) or (backoff_until is not None and now < backoff_until)
 
     def refused(self, reason):
         """CXone refused this user's own token: their proof and their own data go at once."""
