@@ -31,7 +31,6 @@ from core.reasons import Reason
 
 from .cxone_api import APIError, count
 from .lease import lease as make_lease
-from .resources import BACKS_OFF
 from .rows import text
 
 logger = logging.getLogger(__name__)
@@ -126,8 +125,8 @@ class Floor:
             self.refused(exc.reason)
             raise exc
         logger.info("proof not read", extra={"event": "cxone_api", "reason": exc.reason, "detail": exc.detail})
-        if exc.reason in BACKS_OFF:
-            self.ws.resources.back_off()  # the tenant's back-off, as any read's
+        # The reads of their own that serve them meanwhile meet the same failure, and the engine
+        # answers it as for any read (back-off, re-discovery, the stale mark).
         self.ws.cache.set(self.key + ":rest", self.ws.clock() + REST_SECONDS, REST_SECONDS + 1)
         return None
 

@@ -204,16 +204,32 @@ class Resources:
             return Served(version=meta.version, age=age, not_modified=True, digest=meta.digest)
         if not with_body:
             return Served(version=meta.version, age=age, digest=meta.digest)
-        served = self.body(name, age)
+        served = self.body(name, age, meta=meta)
         served.digest = meta.digest
         return served
 
-    def body(self, name, age=None):
-        """The stored bytes of `name` (plain and gzip)."""
+    def body(self, name, age=None, *, meta=None):
+        """The stored bytes of `name`'s current version (plain and gzip), encoded now if no one
+        asked for this version yet (a fetch stores the state, not the whole body: most polls
+        are 304s and deltas)."""
         body = self.cache.get(self.key(name, "body"))
+        meta = meta or self.meta(name)
+        if body is None or (meta.has_data and body["version"] < meta.version):
+            body = self._encode_body(name, meta) or body
         if body is None:
             return Served(error=Reason.API_NOT_LOADED)
         return Served(version=body["version"], body=body["raw"], gz=body["gz"], age=age)
+
+    def _encode_body(self, name, meta):
+        """The whole body of `meta`'s version from the stored state, kept for every poll after;
+        None when the state is not of that version (a newer fetch is being stored)."""
+        state = self.state(name)
+        if not meta.has_data or state is None or state.get("version") != meta.version or "payload" not in state:
+            return None
+        raw, gz = encode({**state["payload"], **stamp(meta.version, meta.as_of, meta.reason if meta.status is Status.STALE else None)})
+        body = {"version": meta.version, "raw": raw, "gz": gz}
+        self.cache.set(self.key(name, "body"), body, meta.keep)
+        return body
 
     # --- who fetches -----------------------------------------------------------------------------
 
@@ -305,16 +321,18 @@ class Resources:
         return meta
 
     def store(self, name, state, payload, started, meta, *, keep, stale_reason=None):
-        """Encode once, then write the state, the pre-encoded delta, the body, and last the meta
-        (a reader that sees the new meta finds its body). Stale data keeps the age it has."""
+        """Write the state, the pre-encoded delta, the body (when the state does not hold the
+        payload: else the first request for it encodes it, once), and last the meta (a reader that
+        sees the new meta finds its state). Stale data keeps the age it has."""
         ttl = keep
         version = max(int(started * 1000), meta.version + 1)
         as_of = self.clock() if stale_reason is None or not meta.has_data else meta.as_of
         marked = stamp(version, as_of, stale_reason)
         if state is not None:
             self._store_state(name, state, version, marked, ttl)
-        raw, gz = encode({**payload, **marked})
-        self.cache.set(self.key(name, "body"), {"version": version, "raw": raw, "gz": gz}, ttl)
+        if state is None or state.get("payload") is not payload or stale_reason is not None:
+            raw, gz = encode({**payload, **marked})  # else encoded when first asked for (body())
+            self.cache.set(self.key(name, "body"), {"version": version, "raw": raw, "gz": gz}, ttl)
         status = Status.FRESH if stale_reason is None else Status.STALE
         digest = state.get("digest", meta.digest) if state is not None else meta.digest
         meta = Meta(status, version=version, started=started, as_of=as_of, reason=stale_reason, keep=ttl, digest=digest)
