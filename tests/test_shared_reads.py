@@ -134,7 +134,8 @@ def test_a_new_agent_in_the_view_is_confirmed_with_the_members_own_token(floor, 
     floor.sim.reset_calls()
     assert newcomer in agents_of(uma)  # not in Uma's proof: CXone asked once, with her token
     assert floor.sim.count("api", path=f"agents/{newcomer}") == 1 and full_reads(floor) == 0
-    assert newcomer in proof_of(uma).agents
+    ws = Workspace(uma.identity.tenant, uma.identity.cxone_user_id, None, cache=cache)
+    assert newcomer in ws.floor.agent_ids(proof_of(uma))
 
 
 @pytest.mark.django_db
@@ -179,6 +180,23 @@ def test_a_token_refresh_rechecks_the_view(floor, portal_clock):
     floor.sim.reset_calls()
     board(tara)
     assert floor.sim.count("api", path="agents/states") >= 1 and proof_of(tara) != checked
+
+
+@pytest.mark.django_db
+def test_members_with_the_same_agents_keep_one_copy_of_their_ids(floor):
+    tara = signed_in(floor, LEAD)
+    tom = signed_in(floor, add_user(floor, "tom.lead@acme.example", teams=(3, 4)))
+    assert agents_of(tara) == agents_of(tom)
+    assert proof_of(tara).agents == proof_of(tom).agents  # one digest, one entry in the cache
+    ws = Workspace(tara.identity.tenant, tara.identity.cxone_user_id, None, cache=cache)
+    assert set(agents_of(tara)) == ws.floor.agent_ids(proof_of(tara))
+    cache.delete(ws.floor._ids_key(proof_of(tara).agents))  # evicted: the proof is read again, never trusted blind
+    assert set(agents_of(tara)) <= set(agents_of(sam_of(floor)))
+    assert ws.floor.agent_ids(proof_of(tara)) is not None
+
+
+def sam_of(cxone):
+    return signed_in(cxone, SUPERVISOR)
 
 
 @pytest.mark.django_db

@@ -272,7 +272,8 @@ class Workspace:
         state = self.room("agents").state("agents")
         agents = state["agents"] if state else {}
         if self.rooms.get("agents") is not self.resources and self.proof is not None:
-            agents = {i: row for i, row in agents.items() if i in self.proof.agents}
+            theirs = self.floor.agent_ids(self.proof) or frozenset()
+            agents = {i: row for i, row in agents.items() if i in theirs}
         return agents
 
     def board_ids(self):

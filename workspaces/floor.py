@@ -56,7 +56,7 @@ class Proof:
     """What one supervisor's own token returned, and when it was last confirmed."""
 
     view: str
-    agents: frozenset
+    agents: str  # digest of the agent ids: the set itself is kept once per distinct set (Floor.agent_ids)
     skills: frozenset
     count: int | None  # CXone's totalRecords for their agents/states
     token: str  # fingerprint of the access token last checked
@@ -65,9 +65,6 @@ class Proof:
     covered: frozenset = field(default_factory=frozenset)  # digests of shared versions' ids they may see
     uncovered: frozenset = field(default_factory=frozenset)  # digests they may not: own reads
 
-    def ids(self, kind):
-        return self.agents if kind == "agents" else self.skills
-
 
 class Floor:
     """One supervisor's proof, kept in the shared cache, read and re-checked with their token."""
@@ -75,6 +72,31 @@ class Floor:
     def __init__(self, ws):
         self.ws = ws
         self.key = f"cxone:ws:proof:{ws.scope}"
+        self._agent_ids = {}  # digest -> the set, read once per request
+
+    # --- agent id sets: one entry per distinct set, however many supervisors have it ----------------
+
+    def _ids_key(self, ids_digest):
+        return f"cxone:ws:ids:{self.ws.tenant.pk}:{ids_digest}"
+
+    def keep_ids(self, ids):
+        """Keep a set of agent ids under its digest (members of one view mostly share one)."""
+        ids = frozenset(ids)
+        ids_digest = digest(ids)
+        ttl = int(self.ws.limits.proof_seconds + OUTAGE_GRACE)
+        if not self.ws.cache.touch(self._ids_key(ids_digest), ttl):
+            self.ws.cache.set(self._ids_key(ids_digest), ids, ttl)
+        self._agent_ids[ids_digest] = ids
+        return ids_digest
+
+    def agent_ids(self, proof):
+        """The agent ids of `proof` (None when the cache lost them: the proof is read again)."""
+        if proof.agents not in self._agent_ids:
+            ids = self.ws.cache.get(self._ids_key(proof.agents))
+            if not isinstance(ids, frozenset):
+                return None
+            self._agent_ids[proof.agents] = ids
+        return self._agent_ids[proof.agents]
 
     # --- the proof ---------------------------------------------------------------------------------
 
@@ -158,7 +180,7 @@ class Floor:
         rows, _ = client.skill_activity()
         skills = {text(r.get("skillId"), 32) for r in rows if isinstance(r, dict) and r.get("skillId") is not None}
         total = listing.total if not listing.partial else None
-        proof = Proof(view=digest(teams)[:16], agents=frozenset(agents), skills=frozenset(skills), count=total,
+        proof = Proof(view=digest(teams)[:16], agents=self.keep_ids(agents), skills=frozenset(skills), count=total,
                       token=fingerprint(client.token), read_at=now, checked_at=now)
         self.store(proof)
         return proof
@@ -184,16 +206,18 @@ class Floor:
         if ids_digest in proof.covered:
             return True
         ids = row_ids(room.state(name))
-        if ids is None:
+        theirs = self.agent_ids(proof) if name == "agents" else proof.skills
+        if ids is None or theirs is None:
+            if theirs is None:
+                self.drop()  # its agent ids are gone from the cache: read again at the next poll
             return False
-        kind = "agents" if name == "agents" else "skills"
-        missing = set(ids) - proof.ids(kind)
-        if missing and kind == "agents" and len(missing) <= FEW:
+        missing = set(ids) - theirs
+        if missing and name == "agents" and len(missing) <= FEW:
             missing = self._confirm(missing, proof)
         seen = replace(proof, covered=proof.covered | {ids_digest}) if not missing else \
             replace(proof, uncovered=proof.uncovered | {ids_digest})
-        if not missing and kind == "agents":
-            seen = replace(seen, agents=seen.agents | frozenset(ids))
+        if not missing and name == "agents" and not theirs.issuperset(ids):
+            seen = replace(seen, agents=self.keep_ids(theirs | frozenset(ids)))
         self.store(seen)
         return not missing
 
