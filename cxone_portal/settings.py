@@ -229,6 +229,13 @@ CXONE_API_PAGE_SIZE = env.int("CXONE_API_PAGE_SIZE", default=100)
 CXONE_BOARD_MAX_AGENTS = env.int("CXONE_BOARD_MAX_AGENTS", default=20000)
 CXONE_BOARD_MAX_BYTES = env.int("CXONE_BOARD_MAX_BYTES", default=64 * 1024 * 1024)
 CXONE_BOARD_FULL_READ_SECONDS = env.int("CXONE_BOARD_FULL_READ_SECONDS", default=300)
+# Supervisors whose CXone views are equal are served from one shared read per (tenant, view),
+# each only what their own token returned (docs/shared-reads.md): their own token re-checks
+# their view this often (seconds; and after every token refresh), and re-reads it in full
+# about this often (spread per user). 0 turns shared reads off: one read per supervisor.
+CXONE_SHARED_READS = env.bool("CXONE_SHARED_READS", default=True)
+CXONE_PROOF_RECHECK_SECONDS = env.int("CXONE_PROOF_RECHECK_SECONDS", default=60)
+CXONE_PROOF_SECONDS = env.int("CXONE_PROOF_SECONDS", default=5400)
 # A first load waits this long for another request's fetch, then answers "not loaded yet".
 CXONE_FIRST_LOAD_WAIT = env.float("CXONE_FIRST_LOAD_WAIT", default=2.0)
 # Per process, at most this many threads wait on one tenant's CXone; the rest answer from the cache.

@@ -776,7 +776,19 @@ class Team:
 class _Call:
     """One API request, as the handlers see it."""
 
-    __slots__ = ("team", "now", "role", "own", "params", "body", "path_in_sim", "args")
+    __slots__ = ("team", "now", "role", "own", "params", "body", "path_in_sim", "args", "teams", "hidden")
+
+    def sees(self, team_id, agent_id=None):
+        """Whether this caller's view holds the team (a team-limited supervisor's does not all),
+        and the agent (a view may leave some out)."""
+        return (self.teams is None or team_id in self.teams) and agent_id not in self.hidden
+
+    def skills(self, skills):
+        """The skills of the teams this caller sees (all of them for an unlimited view)."""
+        if self.teams is None:
+            return skills
+        seen = {s.id for t in self.teams for s in TEAM_SKILLS.get(t, ())}
+        return [s for s in skills if s.id in seen]
 
 
 # (method, path template, handler, who may call it). Access: "anyone" with a valid token;
@@ -913,6 +925,9 @@ class CXoneAPI:
         ctx.team, ctx.now, ctx.role = self.team(tenant), _ms(self.clock()), role
         ctx.own = int(claims.get("icAgentId") or 0) if str(claims.get("icAgentId") or "0").isdigit() else 0
         ctx.params, ctx.body, ctx.path_in_sim, ctx.args = params, body, path_in_sim, args
+        user = next((u for u in tenant.users if u.sub == claims.get("sub")), None)
+        ctx.teams = set(user.teams) if user is not None and user.teams else None
+        ctx.hidden = set(user.hidden) if user is not None else set()
         refusal = self._refusal(ctx, route[2])
         if refusal:
             return respond(*refusal)
@@ -1001,7 +1016,9 @@ class CXoneAPI:
         return (a, b), None
 
     def _agent_of(self, ctx):
-        return ctx.team.get(int(ctx.args["agentId"]))
+        """The agent named in the path, if listed and in the caller's view (else None: 404)."""
+        agent = ctx.team.get(int(ctx.args["agentId"]))
+        return agent if agent is not None and (ctx.sees(agent.team_id, agent.id) or agent.id == ctx.own) else None
 
     # --- handlers ------------------------------------------------------------------------------------
 
@@ -1009,7 +1026,7 @@ class CXoneAPI:
         return 200, {"ServerTime": _iso(ctx.now)}
 
     def _agents(self, ctx):
-        agents = ctx.team.listed()
+        agents = [a for a in ctx.team.listed() if ctx.sees(a.team_id, a.id)]
         search = (ctx.params.get("searchString") or "").lower()
         if search:
             agents = [a for a in agents if search in f"{a.info['firstName']} {a.info['lastName']} {a.info['userName']}".lower()]
@@ -1028,6 +1045,8 @@ class CXoneAPI:
             if since is None:
                 return self._bad("updatedSince is an ISO-8601 date.")
         rows, poll = ctx.team.states(ctx.now, since)
+        if ctx.teams is not None or ctx.hidden:
+            rows = [r for r in rows if ctx.sees(r["teamId"], r["agentId"])]
         if since is not None and not rows:
             return 304, None
         return self._page(ctx, rows, "agentStates", extra={"lastPollTime": _iso(poll)})
@@ -1086,7 +1105,7 @@ class CXoneAPI:
         if bad:
             return bad
         params = ctx.params
-        agents = ctx.team.listed()
+        agents = [a for a in ctx.team.listed() if ctx.sees(a.team_id, a.id) or a.id == ctx.own]
         if str(params.get("agentId", "")).isdigit():
             agents = [a for a in agents if a.id == int(params["agentId"])]
         if str(params.get("teamId", "")).isdigit():
@@ -1108,7 +1127,7 @@ class CXoneAPI:
                                                                    "lastPollTime": _iso(ctx.now)})
 
     def _skills_asked(self, ctx):
-        skills = SKILLS
+        skills = ctx.skills(SKILLS)
         if ctx.args.get("skillId"):
             skills = [s for s in SKILLS if s.id == int(ctx.args["skillId"])]
         if str(ctx.params.get("mediaTypeId", "")).isdigit():
@@ -1131,7 +1150,7 @@ class CXoneAPI:
         return 200, {"skillSummaries": rows}
 
     def _agent_skills(self, ctx):
-        rows = ctx.team.assignments(ctx.now)
+        rows = [r for r in ctx.team.assignments(ctx.now) if ctx.sees(r["teamId"], r["agentId"])]
         if not rows:
             return 204, None
         return self._page(ctx, rows, "agentSkillAssignments", extra={"businessUnitId": ctx.team.tenant.bu_id,
@@ -1140,7 +1159,7 @@ class CXoneAPI:
     def _skill_agents(self, ctx):
         if int(ctx.args["skillId"]) not in SKILL_BY_ID:
             return 404, {"message": "No such skill."}
-        rows = ctx.team.assignments(ctx.now, self._skills_asked(ctx))
+        rows = [r for r in ctx.team.assignments(ctx.now, self._skills_asked(ctx)) if ctx.sees(r["teamId"], r["agentId"])]
         if not rows:
             return 204, None
         return self._page(ctx, rows, "agentSkillAssignments", extra={"businessUnitId": ctx.team.tenant.bu_id,
@@ -1205,9 +1224,9 @@ class CXoneAPI:
             minutes = m.get("expireMinutes", 60)
             if kind not in ("agent", "team", "everyone"):
                 error = "targetType is Agent, Team or Everyone."
-            elif kind == "agent" and (target is None or team.get(target) is None):
+            elif kind == "agent" and (target is None or team.get(target) is None or not ctx.sees(team.get(target).team_id, target)):
                 error = "targetId is not an agent of this business unit."
-            elif kind == "team" and target not in TEAM_CODES:
+            elif kind == "team" and (target not in TEAM_CODES or not ctx.sees(target)):
                 error = "targetId is not a team of this business unit."
             elif start is None:
                 error = "startDate is an ISO-8601 date."

@@ -26,6 +26,8 @@ def demo_tenants():
                 SimUser("sam.supervisor@acme.example", "Samira", "Okafor", "Manager", agent_id=1002),
                 SimUser("ada.admin@acme.example", "Ada", "Lindqvist", "Administrator", agent_id=1003),
                 SimUser("vera.viewer@acme.example", "Vera", "Holm", VIEW_ONLY_ROLE, agent_id=1004),
+                # A team lead whose CXone view holds two teams only (Billing, Escalations).
+                SimUser("tara.lead@acme.example", "Tara", "Lund", "Manager", agent_id=1005, teams=(3, 4)),
             ],
         ),
         SimTenant(

@@ -35,6 +35,10 @@ class SimUser:
     role: str
     agent_id: int = 0
     user_id: str = field(default="")
+    # The teams (ids) a supervisor may see, as a CXone security profile's "Views" would limit
+    # them; empty: every team. The APIs answer only these teams' agents and skills to them.
+    teams: tuple = ()
+    hidden: tuple = ()  # agent ids their view leaves out even within its teams (a view by agent)
 
     def __post_init__(self):
         if not self.user_id:

@@ -51,7 +51,8 @@ def test_the_board_skills_and_an_agents_day_at_the_edges_of_a_day(cxone, portal_
     local_midnight = skills_view.day_start(now, ZoneInfo(zone))
     assert local_midnight.date() == datetime.fromtimestamp(now, ZoneInfo(zone)).date() and now - local_midnight.timestamp() < 86400
     ws = Workspace(supervisor.identity.tenant, supervisor.identity.cxone_user_id, None)
-    assert ws.resources.meta(skills_view.summary_name(local_midnight)).has_data  # today's figures, under today's name
+    room = ws.shared_room(ws.floor.stored().view)  # the room of the supervisor's view (floor.py)
+    assert room.meta(skills_view.summary_name(local_midnight)).has_data  # today's figures, under today's name
     agent = signed_in(cxone, AGENT, zone)
     day = agent.client.get("/api/agent/day/", **XHR).json()
     assert day["window"] == {"start": iso(now - 86400), "end": iso(now), "hours": 24}

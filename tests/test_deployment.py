@@ -33,6 +33,7 @@ OUTAGE = 10.0  # seconds the cache or the database stays unreachable
 ANSWER_WITHIN = 5.0
 RECOVER_WITHIN = 5.0
 METRICS_TOKEN = "metrics-token-for-the-deployment-test"
+RECHECK_SECONDS = 3  # CXONE_PROOF_RECHECK_SECONDS here (60 by default): the revocation test waits for it
 SUPERVISOR = "sam.supervisor@acme.example"
 JSON_ENDPOINTS = [
     "/api/session/", "/api/supervisor/agents/", "/api/supervisor/skills/", "/api/agent/state/", "/api/agent/contacts/",
@@ -59,6 +60,7 @@ class Stack:
             "CACHE_URL": self.redis.url, "CACHE_KEY_PREFIX": "deployment",
             "SECURE_SSL_REDIRECT": "1", "SESSION_COOKIE_SECURE": "1", "CSRF_COOKIE_SECURE": "1",
             "CLIENT_IP_HEADER": "X-Real-IP", "METRICS_TOKEN": METRICS_TOKEN,
+            "CXONE_PROOF_RECHECK_SECONDS": str(RECHECK_SECONDS),
         })
         self.instances = [self.start(i) for i in range(2)]
         self.nginx = Nginx(tmp, [f"127.0.0.1:{g.port}" for g in self.instances])
@@ -309,3 +311,48 @@ def test_metrics_after_a_board_poll_and_json_access_logs(stack):
     assert by_path["/direct\nline/"]["client"] == "198.51.100.4"  # from a trusted proxy's header
     cxone = [entry for entry in lines if entry.get("event") == "cxone_api"]
     assert cxone and all(entry.get("tenant") == "acme" and len(entry["request_id"]) == 32 for entry in cxone)
+
+
+LEAD = "tara.lead@acme.example"  # Billing (3) and Escalations (4) only
+
+
+def test_team_limited_supervisors_on_shared_reads_across_two_instances(stack):
+    """Supervisors of one view on two instances (one room on the shared Redis): each is served
+    only agents their own token returns, whichever instance read CXone; a member whose view
+    leaves an agent out never receives that agent; revoked access stops the data within the
+    re-check interval (this stack's CXONE_PROOF_RECHECK_SECONDS)."""
+    from simulator.provider import SimUser
+
+    acme = next(t for t in stack.op.simulator.tenants.values() if t.slug == "acme")
+    team = stack.op.simulator.api.team(acme)
+    teams = {str(a.id): a.team_id for a in team.listed()}
+    hidden = next(i for i, t in teams.items() if t == 3)
+    acme.users += [SimUser("tom.lead@acme.example", "Tom", "Lee", "Manager", agent_id=1011, teams=(3, 4)),
+                   SimUser("uma.lead@acme.example", "Uma", "Berg", "Manager", agent_id=1012, teams=(3, 4), hidden=(int(hidden),))]
+    browsers = {name: stack.browser(name) for name in (LEAD, "tom.lead@acme.example", "uma.lead@acme.example", SUPERVISOR)}
+    view = {i for i, t in teams.items() if t in (3, 4)}
+    for n in range(24):  # each browser on each instance, in turn
+        for name, browser in browsers.items():
+            instance = stack.instances[(n + len(name)) % 2]
+            answer = requests.get(instance.url + "/api/supervisor/agents/", cookies=browser.http.cookies.get_dict(),
+                                  headers={**XHR, "X-Forwarded-Proto": "https"}, timeout=10)
+            assert answer.status_code == 200, (name, answer.status_code, answer.text[:200])
+            ids = {a["agentId"] for a in answer.json()["agents"]}
+            if name == SUPERVISOR:
+                assert ids == set(teams)
+            elif name.startswith("uma"):
+                assert ids == view - {hidden}
+            else:
+                assert ids == view
+    sub = next(u for u in acme.users if u.username == LEAD).sub
+    stack.op.simulator.api.revoked.add(sub)
+    try:
+        tara = browsers[LEAD]
+
+        def refused():
+            status, _, response = get(tara.http, tara.portal + "/api/supervisor/agents/", headers=XHR)
+            return status in (401, 403) and "agents" not in response.json()
+        wait_until(refused, timeout=4 * RECHECK_SECONDS)
+        assert board_loaded(browsers["tom.lead@acme.example"])  # the room stays for the others
+    finally:
+        stack.op.simulator.api.revoked.discard(sub)

@@ -602,3 +602,26 @@ def test_the_variant_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("CXONE_SIMULATOR_SHAPES", "ours")
     with pytest.raises(ValueError, match="spec, sdk"):
         CXoneAPI(None)
+
+
+LEAD = "tara.lead@acme.example"  # a Manager whose CXone view holds Billing (3) and Escalations (4) only
+
+
+def test_a_team_limited_supervisor_is_answered_only_their_view(morning):
+    op, _ = morning
+    sam, tara = Caller(op, SUPERVISOR), Caller(op, LEAD)
+    everyone, _ = states_of(sam)
+    theirs, body = states_of(tara)
+    assert {r["teamId"] for r in theirs.values()} == {3, 4}
+    assert set(theirs) == {i for i, r in everyone.items() if r["teamId"] in (3, 4)} and body["totalRecords"] == len(theirs)
+    agents, _ = tara.every("agents", "agents", V["agents"])
+    assert {a["teamId"] for a in agents} == {3, 4}
+    outside = next(i for i, r in everyone.items() if r["teamId"] == 1 and i != 1005)
+    inside = next(iter(theirs))
+    assert tara.get(f"agents/{outside}").status_code == 404 and tara.get(f"agents/{inside}").status_code == 200
+    assert tara.get("agents/1005/states").status_code == 200  # their own agent is theirs, whatever its team
+    skills, _ = tara.every("skills/activity", "skillActivity", V["skills/activity"])
+    assert {s["skillId"] for s in skills} == {s.id for t in (3, 4) for s in TEAM_SKILLS[t]}
+    sent = tara.post("agents/messages", json={"agentMessages": [
+        {"subject": "Hi", "message": "Outside", "targetType": "Team", "targetId": 1, "expireMinutes": 5}]})
+    assert sent.json()["errorCount"] == 1

@@ -24,9 +24,10 @@ from core import http
 from core.reasons import Reason, ReasonError, RefreshStatus
 
 from . import board as board_read
+from . import floor as floors
 from . import shapes
 from . import skills as skills_view
-from .cxone_api import APIError, CXoneClient
+from .cxone_api import NOT_MODIFIED, APIError, CXoneClient
 from .lease import Priority
 from .resources import Resources, Served, encode, iso, renew_lease  # noqa: F401  (Served: the views' name for it)
 from .rows import board_row, contact_row, needs_server_time, newest_first, skill_row, summarize, summary_row, text
@@ -51,6 +52,9 @@ class Limits:
     max_agents: int = 20000
     max_bytes: int = 64 * 1024 * 1024
     page_size: int = 100
+    share: bool = False  # supervisors of one view read CXone once (floor.py); the settings turn it on
+    proof_seconds: float = 5400
+    proof_recheck_seconds: float = 60
 
     @classmethod
     def from_settings(cls):
@@ -58,7 +62,8 @@ class Limits:
                    full_read_seconds=settings.CXONE_BOARD_FULL_READ_SECONDS, timeout=settings.CXONE_HTTP_TIMEOUT,
                    first_load_wait=settings.CXONE_FIRST_LOAD_WAIT, tenant_concurrency=settings.CXONE_TENANT_CONCURRENCY,
                    max_agents=settings.CXONE_BOARD_MAX_AGENTS, max_bytes=settings.CXONE_BOARD_MAX_BYTES,
-                   page_size=settings.CXONE_API_PAGE_SIZE)
+                   page_size=settings.CXONE_API_PAGE_SIZE, share=settings.CXONE_SHARED_READS,
+                   proof_seconds=settings.CXONE_PROOF_SECONDS, proof_recheck_seconds=settings.CXONE_PROOF_RECHECK_SECONDS)
 
 
 class TokenSource:
@@ -125,6 +130,24 @@ def directory_logins(rows):
     return {text(r.get("agentId"), 32): text(r.get("userName") or r.get("emailAddress"), 120) for r in rows}
 
 
+def with_digest(state, answer):
+    """The board's new state with the digest of its agent ids (kept when no id came or went)."""
+    if answer is NOT_MODIFIED:
+        return answer
+    new_state, payload = answer
+    previous = (state or {}).get("agents", {})
+    _, changed, removed = new_state["history"][-1] if new_state.get("history") else (None, list(new_state["agents"]), [])
+    same_ids = state is not None and state.get("digest") and not removed and all(i in previous for i in changed)
+    new_state["digest"] = state["digest"] if same_ids else floors.digest(new_state["agents"])
+    return new_state, payload
+
+
+def with_ids(state, rows):
+    """A state with the skill ids its rows hold, and their digest (floor.py checks them)."""
+    ids = sorted({row["skillId"] for row in rows if row.get("skillId")})
+    return {**state, "ids": ids, "digest": floors.digest(ids)}
+
+
 class Workspace:
     """One signed-in CXone user's view of their tenant's APIs."""
 
@@ -139,6 +162,9 @@ class Workspace:
         self.limits = limits or Limits.from_settings()
         self.session = session
         self.on_refused = on_refused  # (reason) -> None: e.g. re-read the user's portal role
+        self.floor = floors.Floor(self)
+        self.rooms = {}  # resource name -> the Resources this request served it from (shared or own)
+        self.proof = None  # the proof a shared answer was served on, this request
 
     @classmethod
     def for_request(cls, request, **kwargs):
@@ -148,9 +174,20 @@ class Workspace:
     @property
     def resources(self):
         """The engine for this user's scope (built per use: clock, sleep and hooks may change)."""
-        return Resources(self.cache, lambda: self.clock(), tenant_pk=self.tenant.pk, scope=self.scope, limits=self.limits,
-                         sleep=lambda seconds: self.sleep(seconds), on_refused=self.on_refused,
-                         on_unreachable=lambda: rediscover(self.tenant, self.cache))
+        return self._engine(self.scope, on_refused=self.on_refused)
+
+    def shared_room(self, view):
+        """The engine of the room every supervisor of `view` is served from (floor.py)."""
+        return self._engine(f"{self.tenant.pk}:view:{view}", on_refused=self.floor.refused, shared=True)
+
+    def _engine(self, scope, **kwargs):
+        return Resources(self.cache, lambda: self.clock(), tenant_pk=self.tenant.pk, scope=scope, owner=self.scope,
+                         limits=self.limits, sleep=lambda seconds: self.sleep(seconds),
+                         on_unreachable=lambda: rediscover(self.tenant, self.cache), **kwargs)
+
+    def room(self, name):
+        """Where `name` was served from for this request (this user's own scope until then)."""
+        return self.rooms.get(name) or self.resources
 
     def client(self):
         base = self.tenant.api_base_url
@@ -167,24 +204,43 @@ class Workspace:
         priority = priority or priority_of(name)
         return self.resources.serve(name, interval, fetch, priority=priority, if_none_match=if_none_match, with_body=with_body)
 
+    def serve_shared(self, name, interval, fetch, *, if_none_match=None, with_body=True):
+        """`name` from the room of this supervisor's view when their proof covers the version
+        there; else from reads of their own (floor.py). CXone refusing their token is their answer."""
+        if self.limits.share:
+            try:
+                proof = self.floor.proof()
+            except APIError as exc:
+                return Served(error=exc.reason)
+            if proof is not None:
+                room = self.shared_room(proof.view)
+                served = room.serve(name, interval, fetch, priority=priority_of(name), if_none_match=if_none_match,
+                                    with_body=with_body)
+                if served.error is not None or self.floor.covers(proof, room, name, served.digest):
+                    self.rooms[name], self.proof = room, proof
+                    return served
+        self.rooms[name] = self.resources
+        return self.serve(name, interval, fetch, if_none_match=if_none_match, with_body=with_body)
+
     def body(self, name, age=None):
-        return self.resources.body(name, age)
+        return self.room(name).body(name, age)
 
     def drop(self, name):
-        self.resources.drop(name)
+        self.room(name).drop(name)
 
     def invalidate(self, name):
-        self.resources.invalidate(name)
+        self.room(name).invalidate(name)
 
     # --- the board ------------------------------------------------------------------------------------
 
     def board(self, *, if_none_match=None, with_body=True):
-        return self.serve("agents", self.limits.poll_seconds, self._fetch_board, if_none_match=if_none_match,
-                          with_body=with_body)
+        return self.serve_shared("agents", self.limits.poll_seconds, self._fetch_board, if_none_match=if_none_match,
+                                 with_body=with_body)
 
     def _fetch_board(self, state, started):
-        return board_read.read(self.client(), state, started, full_read_seconds=self.limits.full_read_seconds,
-                               shape=self._board_rows, directory_rows=directory_logins, renew=renew_lease)
+        answer = board_read.read(self.client(), state, started, full_read_seconds=self.limits.full_read_seconds,
+                                 shape=self._board_rows, directory_rows=directory_logins, renew=renew_lease)
+        return with_digest(state, answer)
 
     def _board_rows(self, rows):
         shapes.check(self, "agents/states", rows)
@@ -193,7 +249,7 @@ class Workspace:
     def board_since(self, since):
         """Only what changed since `since` (a version this board served), pre-encoded for the
         latest step; None when that version is unknown or too old (send the whole board)."""
-        res = self.resources
+        res = self.room("agents")
         delta = self.cache.get(res.key("agents", "delta"))
         if delta is not None and delta["from"] == since:
             return Served(version=delta["version"], body=delta["raw"], gz=delta["gz"])
@@ -207,19 +263,28 @@ class Workspace:
                           "stale": meta.status.value == "stale"})
         return Served(version=meta.version or state["version"], body=raw, gz=gz)
 
-    def _board_agents(self):
-        state = self.resources.state("agents")
-        return state["agents"] if state else {}
+    def board_agents(self):
+        """{agent id: row} of this user's board as last read (the board served first if it was
+        not yet this request: which room it is in depends on their proof), only agents their
+        own token returned."""
+        if "agents" not in self.rooms:
+            self.board(with_body=False)
+        state = self.room("agents").state("agents")
+        agents = state["agents"] if state else {}
+        if self.rooms.get("agents") is not self.resources and self.proof is not None:
+            theirs = self.floor.agent_ids(self.proof) or frozenset()
+            agents = {i: row for i, row in agents.items() if i in theirs}
+        return agents
 
     def board_ids(self):
-        return set(self._board_agents())
+        return set(self.board_agents())
 
     def board_agent(self, agent_id):
         """The agent as this user's board last saw them, or None (not on the board)."""
-        return self._board_agents().get(agent_id)
+        return self.board_agents().get(agent_id)
 
     def board_team_ids(self):
-        return {a["teamId"] for a in self._board_agents().values() if a["teamId"]}
+        return {a["teamId"] for a in self.board_agents().values() if a["teamId"]}
 
     # --- smaller resources --------------------------------------------------------------------------
 
@@ -231,8 +296,8 @@ class Workspace:
                 server_time = client.server_time()
             skills = [skill_row(s, server_time) for s in rows]
             shapes.check(self, "skills/activity", rows, shapes.lacking("serverTime", rows) if any("notFromCXone" in s for s in skills) else ())
-            return {"payload": {"skills": skills}}, {"skills": skills}
-        return self.serve("skills", self.limits.poll_seconds, fetch, if_none_match=if_none_match, with_body=with_body)
+            return with_ids({"payload": {"skills": skills}}, skills), {"skills": skills}
+        return self.serve_shared("skills", self.limits.poll_seconds, fetch, if_none_match=if_none_match, with_body=with_body)
 
     def skill_summary(self, start, *, with_body=True):
         """Today's figures per skill (CXone's skills/summary from `start`, the local day's
@@ -240,8 +305,8 @@ class Workspace:
         def fetch(state, started):
             rows = self.client().skill_summary(iso(start.timestamp()), iso(started))
             summaries = [summary_row(r) for r in rows]
-            return {"payload": {"summaries": summaries}}, {"summaries": summaries}
-        return self.serve(skills_view.summary_name(start), 60, fetch, with_body=with_body)
+            return with_ids({"payload": {"summaries": summaries}}, summaries), {"summaries": summaries}
+        return self.serve_shared(skills_view.summary_name(start), 60, fetch, with_body=with_body)
 
     def skills_today(self, zone, *, if_none_match=None):
         """The skills with today's figures (the local day in `zone`), as the board page polls
@@ -250,8 +315,9 @@ class Workspace:
         if skills.error is not None:
             return skills
         start = skills_view.day_start(self.clock(), zone)
+        name = skills_view.summary_name(start)
         summary = self.skill_summary(start, with_body=False)
-        return skills_view.combined(self.resources, skills, summary, skills_view.summary_name(start), if_none_match=if_none_match)
+        return skills_view.combined(self.room("skills"), skills, summary, self.room(name), name, if_none_match=if_none_match)
 
     def contacts(self, agent_id, *, window_hours=24):
         """The agent's completed contacts of the last 24 hours, newest first."""

@@ -101,8 +101,7 @@ def teams(request):
     ws = workspace(request)
     board_team_ids(ws)
     names = {}
-    state = ws.resources.state("agents") or {}
-    for agent in state.get("agents", {}).values():
+    for agent in ws.board_agents().values():
         if agent["teamId"]:
             names.setdefault(agent["teamId"], agent["teamName"] or agent["teamId"])
     listed = sorted(names.items(), key=lambda item: (item[1].casefold(), item[0]))

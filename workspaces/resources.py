@@ -63,6 +63,7 @@ class Meta:
     as_of: float = 0.0  # when its data was read
     reason: Reason | None = None
     keep: int = 60  # seconds its entries are kept (a small multiple of its interval)
+    digest: str = ""  # of the ids its rows hold (a shared room checks them against a member's proof)
 
     @property
     def has_data(self):
@@ -90,6 +91,7 @@ class Served:
     error: Reason | None = None
     not_modified: bool = False
     tag: str | None = None  # an ETag of its own (an answer made of several versions)
+    digest: str = ""  # the ids its version holds (Meta.digest)
 
     @property
     def etag(self):
@@ -132,11 +134,14 @@ class Resources:
     """The cached resources of one scope of one tenant.
 
     `tenant_pk` scopes the back-off, the slots and the re-discovery; `scope` the data;
-    `owner` the one-secondary-read-in-flight rule (the user whose token reads)."""
+    `owner` the one-secondary-read-in-flight rule (the user whose token reads). A `shared`
+    scope (a view's room, `floor.py`) is read with whichever member's token: CXone refusing
+    that token refuses that member, not the room's data."""
 
-    def __init__(self, cache, clock, *, tenant_pk, scope, owner=None, limits, sleep, on_refused=None, on_unreachable=None):
+    def __init__(self, cache, clock, *, tenant_pk, scope, owner=None, limits, sleep, on_refused=None, on_unreachable=None,
+                 shared=False):
         self.cache, self.clock, self.sleep, self.limits = cache, clock, sleep, limits
-        self.tenant_pk, self.scope, self.owner = tenant_pk, scope, owner or scope
+        self.tenant_pk, self.scope, self.owner, self.shared = tenant_pk, scope, owner or scope, shared
         self.on_refused = on_refused  # (reason) -> None
         self.on_unreachable = on_unreachable  # () -> None, outside any lease
 
@@ -196,17 +201,35 @@ class Resources:
             return Served(error=meta.reason or Reason.API_NOT_LOADED)
         age = max(0.0, self.clock() - meta.as_of)
         if if_none_match and if_none_match == f'"v{meta.version}"':
-            return Served(version=meta.version, age=age, not_modified=True)
+            return Served(version=meta.version, age=age, not_modified=True, digest=meta.digest)
         if not with_body:
-            return Served(version=meta.version, age=age)
-        return self.body(name, age)
+            return Served(version=meta.version, age=age, digest=meta.digest)
+        served = self.body(name, age, meta=meta)
+        served.digest = meta.digest
+        return served
 
-    def body(self, name, age=None):
-        """The stored bytes of `name` (plain and gzip)."""
+    def body(self, name, age=None, *, meta=None):
+        """The stored bytes of `name`'s current version (plain and gzip), encoded now if no one
+        asked for this version yet (a fetch stores the state, not the whole body: most polls
+        are 304s and deltas)."""
         body = self.cache.get(self.key(name, "body"))
+        meta = meta or self.meta(name)
+        if body is None or (meta.has_data and body["version"] < meta.version):
+            body = self._encode_body(name, meta) or body
         if body is None:
             return Served(error=Reason.API_NOT_LOADED)
         return Served(version=body["version"], body=body["raw"], gz=body["gz"], age=age)
+
+    def _encode_body(self, name, meta):
+        """The whole body of `meta`'s version from the stored state, kept for every poll after;
+        None when the state is not of that version (a newer fetch is being stored)."""
+        state = self.state(name)
+        if not meta.has_data or state is None or state.get("version") != meta.version or "payload" not in state:
+            return None
+        raw, gz = encode({**state["payload"], **stamp(meta.version, meta.as_of, meta.reason if meta.status is Status.STALE else None)})
+        body = {"version": meta.version, "raw": raw, "gz": gz}
+        self.cache.set(self.key(name, "body"), body, meta.keep)
+        return body
 
     # --- who fetches -----------------------------------------------------------------------------
 
@@ -241,8 +264,10 @@ class Resources:
     def _under_lease(self, name, interval, fetch, meta, now):
         lease = self.lease(name)
         with lease.holding() as held:
-            if not held:
-                return meta if meta.status is not Status.MISSING else self._wait_for_first(name)
+            if not held:  # another request fetches: its data as it is, stale past STALE_AFTER intervals
+                if meta.status is Status.MISSING:
+                    return self._wait_for_first(name)
+                return self._not_refreshed(name, interval, meta, now, Reason.API_BUSY)
             current = self.meta(name)  # another request may have stored between our read and the lease
             if not current.due(now, interval):
                 return current
@@ -296,18 +321,21 @@ class Resources:
         return meta
 
     def store(self, name, state, payload, started, meta, *, keep, stale_reason=None):
-        """Encode once, then write the state, the pre-encoded delta, the body, and last the meta
-        (a reader that sees the new meta finds its body). Stale data keeps the age it has."""
+        """Write the state, the pre-encoded delta, the body (when the state does not hold the
+        payload: else the first request for it encodes it, once), and last the meta (a reader that
+        sees the new meta finds its state). Stale data keeps the age it has."""
         ttl = keep
         version = max(int(started * 1000), meta.version + 1)
         as_of = self.clock() if stale_reason is None or not meta.has_data else meta.as_of
         marked = stamp(version, as_of, stale_reason)
         if state is not None:
             self._store_state(name, state, version, marked, ttl)
-        raw, gz = encode({**payload, **marked})
-        self.cache.set(self.key(name, "body"), {"version": version, "raw": raw, "gz": gz}, ttl)
+        if state is None or state.get("payload") is not payload or stale_reason is not None:
+            raw, gz = encode({**payload, **marked})  # else encoded when first asked for (body())
+            self.cache.set(self.key(name, "body"), {"version": version, "raw": raw, "gz": gz}, ttl)
         status = Status.FRESH if stale_reason is None else Status.STALE
-        meta = Meta(status, version=version, started=started, as_of=as_of, reason=stale_reason, keep=ttl)
+        digest = state.get("digest", meta.digest) if state is not None else meta.digest
+        meta = Meta(status, version=version, started=started, as_of=as_of, reason=stale_reason, keep=ttl, digest=digest)
         self.cache.set(self.key(name, "meta"), meta, ttl)
         return meta
 
@@ -325,6 +353,10 @@ class Resources:
 
     def _failed(self, name, exc, started, keep):
         logger.warning("cxone read failed", extra={"event": "cxone_api", "resource": name, "reason": exc.reason, "detail": exc.detail})
+        if exc.reason in REFUSED and self.shared:  # this member may no longer see it; the others may
+            if self.on_refused is not None:
+                self.on_refused(exc.reason)
+            return Fetched(Meta(Status.MISSING, reason=exc.reason))
         if exc.reason in REFUSED:  # the user may no longer see it: dropped, refused for a poll
             self.drop(name)
             if self.on_refused is not None:

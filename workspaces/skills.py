@@ -23,29 +23,30 @@ def with_today(skills, summaries):
     return {**skills, "skills": [{**skill, "today": today.get(skill["skillId"])} for skill in skills["skills"]]}
 
 
-def combined(resources, skills, summary, summary_of, *, if_none_match=None):
-    """One answer from the versions of both: 304 for the pair the browser has; the stored bytes
-    for a pair already encoded; else encoded now, once, for every poll after."""
+def combined(resources, skills, summary, summary_room, summary_of, *, if_none_match=None):
+    """One answer from the versions of both (`skills` served from `resources`, `summary` from
+    `summary_room`): 304 for the pair the browser has; the stored bytes for a pair already
+    encoded; else encoded now, once, for every poll after."""
     tag = f"v{skills.version}.{summary.version if summary.error is None else 0}"
     if if_none_match == f'"{tag}"':
         return Served(version=skills.version, age=skills.age, not_modified=True, tag=tag)
     key = resources.key("skills-today", "body")
     stored = resources.cache.get(key)
     if stored is None or stored["tag"] != tag:
-        stored = _encode(resources, tag, summary, summary_of)
+        stored = _encode(resources, tag, summary, summary_room, summary_of)
         if stored is None:
             return Served(error=resources.body("skills").error)
         resources.cache.set(key, stored, resources.meta("skills").keep)
     return Served(version=skills.version, body=stored["raw"], gz=stored["gz"], age=skills.age, tag=tag)
 
 
-def _encode(resources, tag, summary, summary_of):
+def _encode(resources, tag, summary, summary_room, summary_of):
     skills = resources.body("skills")
     if skills.error is not None:
         return None
     summaries = []
     if summary.error is None:
-        body = resources.body(summary_of)
+        body = summary_room.body(summary_of)
         summaries = json.loads(body.body)["summaries"] if body.error is None else []
     raw, gz = encode(with_today(json.loads(skills.body), summaries))
     return {"tag": tag, "raw": raw, "gz": gz}

@@ -132,3 +132,40 @@ def test_a_poll_that_saw_a_due_meta_just_before_another_stored_does_not_fetch_ag
     res.serve("agents", 5, counted, priority=Priority.BOARD)  # another poll fetches, stores, releases
     res._refresh("agents", 5, counted, seen, clock.now, Priority.BOARD)  # the first takes the free lease
     assert len(fetches) == 2
+
+
+def test_data_while_another_request_holds_a_long_fetch_says_stale_past_three_intervals():
+    clock = Clock()
+    res = resources(clock, 9106)
+    res.serve("agents", 5, read, priority=Priority.BOARD)
+    elsewhere = res.lease("agents")
+    assert elsewhere.acquire()  # a fetch in flight on another worker, and a slow one
+    try:
+        clock.now += 5 * STALE_AFTER - 1
+        assert json.loads(res.serve("agents", 5, never, priority=Priority.BOARD).body)["stale"] is False
+        clock.now += 2
+        served = res.serve("agents", 5, never, priority=Priority.BOARD)
+    finally:
+        elsewhere.release()
+    body = json.loads(served.body)
+    assert body["stale"] is True and body["reason"] == "api_busy" and served.age == 5 * STALE_AFTER + 1
+    clock.now += 1
+    fresh = res.serve("agents", 5, read, priority=Priority.BOARD)  # the next fetch clears the mark
+    assert json.loads(fresh.body)["stale"] is False
+
+
+def test_the_whole_body_is_encoded_once_when_first_asked_for():
+    clock = Clock()
+    res = resources(clock, 9107)
+
+    def board(state, started):
+        payload = {"agents": [{"agentId": "1"}], "n": started}
+        return {"payload": payload, "agents": {}}, payload
+    res.serve("agents", 5, board, priority=Priority.BOARD, with_body=False)
+    assert cache.get(res.key("agents", "body")) is None  # a fetch stores the state, not the body
+    first = res.serve("agents", 5, never, priority=Priority.BOARD)
+    assert json.loads(first.body)["n"] == clock.now and cache.get(res.key("agents", "body"))["version"] == first.version
+    clock.now += 5
+    res.serve("agents", 5, board, priority=Priority.BOARD, with_body=False)
+    second = res.body("agents")  # the stored body is of the version before: this one is encoded now
+    assert second.version > first.version and json.loads(second.body)["n"] == clock.now
