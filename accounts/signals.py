@@ -4,8 +4,8 @@ their next request (the backend's get_user no longer returns the user). Deleting
 identity deletes its portal user, their sessions and tokens. Every sign-in stamps its session
 with its start (the absolute limit, accounts/middleware.py); a password sign-in is indexed
 for "sign out everywhere"; a tenant's supervisor roles re-derive its users' portal roles. Every
-save or delete of a user, identity, tenant or environment forgets the copy a signed-in request
-reads from the shared cache (accounts/signed_in.py)."""
+save or delete of a user, identity, tenant, environment or token row forgets the copy a
+signed-in request reads from the shared cache (accounts/signed_in.py, accounts/tokenstore.py)."""
 import logging
 from datetime import timedelta
 
@@ -22,7 +22,7 @@ from core.web import loggable
 
 from tenants.models import Environment, Tenant
 
-from . import roles, signed_in
+from . import roles, signed_in, tokenstore
 from .models import CXoneIdentity, PasswordSession, TokenSession
 
 SIGNED_IN_AT = "cxone_signed_in_at"
@@ -136,6 +136,12 @@ def identity_changed(sender, instance, **kwargs):
 @receiver(post_delete, sender=Tenant, dispatch_uid="cxone-cached-tenant-deleted")
 def tenant_changed(sender, instance, **kwargs):
     signed_in.forget_tenants([instance.pk])
+
+
+@receiver(post_save, sender=TokenSession, dispatch_uid="cxone-cached-tokens-saved")
+@receiver(post_delete, sender=TokenSession, dispatch_uid="cxone-cached-tokens-deleted")
+def tokens_changed(sender, instance, **kwargs):
+    tokenstore.forget([instance.pk])
 
 
 @receiver(post_save, sender=Environment, dispatch_uid="cxone-cached-environment-saved")

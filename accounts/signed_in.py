@@ -35,11 +35,11 @@ def user(user_id):
     if found is None:
         return None
     user_values, identity_values = found
-    person = _instance(get_user_model(), user_values)
+    person = cached_rows.instance_of(get_user_model(), user_values)
     if identity_values is None:
         CXoneIdentity.user.field.remote_field.set_cached_value(person, None)  # no identity: no query to learn it
         return person
-    identity = _instance(CXoneIdentity, identity_values)
+    identity = cached_rows.instance_of(CXoneIdentity, identity_values)
     tenant = tenant_of(identity.tenant_id)
     if tenant is None:  # deleted under us: as if the user were gone
         return None
@@ -54,8 +54,8 @@ def tenant_of(tenant_id):
     if found is None:
         return None
     tenant_values, environment_values = found
-    tenant = _instance(Tenant, tenant_values)
-    tenant.environment = _instance(Environment, environment_values)
+    tenant = cached_rows.instance_of(Tenant, tenant_values)
+    tenant.environment = cached_rows.instance_of(Environment, environment_values)
     return tenant
 
 
@@ -71,34 +71,18 @@ def forget_environment(environment_id):
     forget_tenants(Tenant.objects.filter(environment_id=environment_id).values_list("pk", flat=True))
 
 
-# --- plain values in, model instances out --------------------------------------------------------
-
-def _columns(model):
-    return [field for field in model._meta.concrete_fields if not isinstance(field, EncryptedTextField)]
-
-
-def _values(obj):
-    return {field.attname: getattr(obj, field.attname) for field in _columns(type(obj))}
-
-
-def _instance(model, values):
-    """A model instance as the ORM builds one from a row; columns not in `values` are deferred."""
-    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
-    return model.from_db("default", names, [values[name] for name in names])
-
-
 def _load_user(user_id):
     found = get_user_model()._default_manager.select_related("cxone_identity").filter(pk=user_id).first()
     if found is None:
         return None, 0
     identity = getattr(found, "cxone_identity", None)
     # A user without a CXone identity (a password user) is not kept: the admin reads it itself.
-    return (_values(found), _values(identity) if identity else None), cached_rows.SECONDS if identity else 0
+    return (cached_rows.values_of(found), cached_rows.values_of(identity) if identity else None), cached_rows.SECONDS if identity else 0
 
 
 def _load_tenant(tenant_id):
-    secrets = [f"environment__{field.name}" for field in Environment._meta.concrete_fields if field not in _columns(Environment)]
+    secrets = [f"environment__{field.name}" for field in Environment._meta.concrete_fields if isinstance(field, EncryptedTextField)]
     found = Tenant.objects.select_related("environment").defer(*secrets).filter(pk=tenant_id).first()
     if found is None:
         return None, 0
-    return (_values(found), _values(found.environment)), cached_rows.SECONDS
+    return (cached_rows.values_of(found), cached_rows.values_of(found.environment)), cached_rows.SECONDS

@@ -17,8 +17,11 @@ no database transaction (`CACHE_SESSIONS`). A copy is served only while it is pr
   it is current. Copies also live at most `SECONDS`, which bounds a change made outside the
   portal's code (SQL, `QuerySet.update` in a shell) too; `forget_all()` ends them at once.
 
-Only plain values are stored (no model instance, never an encrypted field): `core/sessions.py`
-stores session data, `accounts/signed_in.py` the user, identity and tenant columns.
+Only plain values are stored, never a model instance (`values_of`, `instance_of`), and never a
+secret in clear: an encrypted column is left out (read from the database if asked for) or kept
+encrypted, as the database holds it. `core/sessions.py` stores session data,
+`accounts/signed_in.py` the user, identity and tenant columns, `accounts/tokenstore.py` the
+token row (its tokens encrypted).
 """
 import logging
 import secrets
@@ -28,7 +31,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from . import crypto
 from .cache import is_cache_failure
+from .fields import EncryptedTextField
 
 logger = logging.getLogger(__name__)
 
@@ -149,3 +154,33 @@ def _settle():
     with _lock:
         _unheard[0] -= missed
     logger.info("cached rows refused from now on", extra={"event": "cached_rows", "outcome": "epoch_moved"})
+
+
+# --- rows as plain values ------------------------------------------------------------------------
+
+def values_of(obj, *, sealed=False):
+    """A model instance's columns as plain values; its encrypted columns left out, or, `sealed`,
+    encrypted again (with FIELD_ENCRYPTION_KEY's first key: Redis never holds them in clear)."""
+    values = {}
+    for field in type(obj)._meta.concrete_fields:
+        if isinstance(field, EncryptedTextField):
+            if sealed:
+                value = getattr(obj, field.attname)
+                values[field.attname] = crypto.encrypt(value) if value else value
+            continue  # left out unread (a deferred column would cost a query)
+        values[field.attname] = getattr(obj, field.attname)
+    return values
+
+
+def instance_of(model, values):
+    """The model instance the ORM would build from that row (sealed columns opened: KeyMismatch
+    when no key opens them); a column not in `values` is deferred (read if asked for)."""
+    names, row = [], []
+    for field in model._meta.concrete_fields:
+        if field.attname in values:
+            value = values[field.attname]
+            if isinstance(field, EncryptedTextField) and value:
+                value = crypto.decrypt(value)
+            names.append(field.attname)
+            row.append(value)
+    return model.from_db("default", names, row)
