@@ -207,3 +207,21 @@ def test_shared_reads_off_reads_per_supervisor(floor, settings):
     assert agents_of(sam) == agents_of(ada)
     assert full_reads(floor) == 3 + 3  # each their own board, no proof
     assert proof_of(sam) is None
+
+
+@pytest.mark.django_db
+def test_a_first_poll_while_another_tab_reads_the_view_says_not_loaded_and_reads_nothing(floor):
+    from workspaces.lease import lease
+
+    tara = signed_in(floor, LEAD)
+    ws = Workspace(tara.identity.tenant, tara.identity.cxone_user_id, None, cache=cache)
+    elsewhere = lease(cache, ws.floor.key + ":lease", 60)
+    assert elsewhere.acquire()  # another tab is reading her view
+    floor.sim.reset_calls()
+    try:
+        answer = board(tara)
+    finally:
+        elsewhere.release()
+    assert answer.status_code == 503 and answer.json()["reason"] == "api_not_loaded"
+    assert floor.sim.count("api") == 0  # neither a read of her own board nor of the room
+    assert agents_of(tara)  # the next poll reads her view, then the room

@@ -218,6 +218,8 @@ class Workspace:
                 proof = self.floor.proof()
             except APIError as exc:
                 return Served(error=exc.reason)
+            if proof is floors.PENDING:  # another tab reads their view now: the page asks again
+                return Served(error=Reason.API_NOT_LOADED)
             if proof is not None:
                 room = self.shared_room(proof.view)
                 served = room.serve(name, interval, fetch, priority=priority_of(name), if_none_match=if_none_match,

@@ -35,6 +35,8 @@ from .rows import text
 
 logger = logging.getLogger(__name__)
 
+PENDING = "pending"  # a proof another request is reading now
+COVERED_KEPT = 32  # digests remembered per proof (ids change when agents join or leave)
 REST_SECONDS = 30  # after a proof read CXone failed (not refused), the next try waits this long
 FEW = 5  # new ids checked one by one with the member's own token; more: the proof is read again
 OUTAGE_GRACE = 300  # seconds a proof whose re-check could not reach CXone is still honoured
@@ -111,18 +113,24 @@ class Floor:
         self.ws.cache.delete(self.key)
 
     def proof(self):
-        """The proof to serve this request with, read or re-checked now if due; None when it
-        cannot be had now (another tab is reading it; CXone is unreachable): own reads. Raises
+        """The proof to serve this request with, read or re-checked now if due; PENDING while
+        another request reads the first one; None when CXone failed it: own reads. Raises
         APIError when CXone refuses their own token (their data is then dropped)."""
         proof, now = self.stored(), self.ws.clock()
         if self._resting(now):  # CXone failed the last read or re-check lately: no new try yet
             return proof if proof is not None and self._grace(proof, now) else None
         token = fingerprint(self.ws.tokens.current())
         if proof is None or now >= proof.read_at + self._spread(self.ws.limits.proof_seconds):
-            return self._under_lease(lambda: self._read(now, token))
-        if proof.token != token or now >= proof.checked_at + self.ws.limits.proof_recheck_seconds:
-            return self._under_lease(lambda: self._recheck(proof, now, token)) or self._grace(proof, now)
-        return proof
+            got = self._under_lease(lambda: self._read(now, token))
+        elif proof.token != token or now >= proof.checked_at + self.ws.limits.proof_recheck_seconds:
+            got = self._under_lease(lambda: self._recheck(proof, now, token))
+        else:
+            return proof
+        if isinstance(got, Proof):
+            return got
+        if proof is not None:  # another tab is at it, or CXone failed it: the last proof, in its grace
+            return self._grace(proof, now)
+        return got  # PENDING (another tab reads it: "not loaded yet"), or None (own reads)
 
     def _spread(self, seconds):
         """Each user's full re-read falls at their own point of the period (never all at once)."""
@@ -136,7 +144,7 @@ class Floor:
     def _under_lease(self, work):
         with make_lease(self.ws.cache, self.key + ":lease", self.ws.resources.lease_seconds()).holding() as held:
             if not held:
-                return None
+                return PENDING
             try:
                 return work()
             except APIError as exc:
@@ -214,8 +222,8 @@ class Floor:
         missing = set(ids) - theirs
         if missing and name == "agents" and len(missing) <= FEW:
             missing = self._confirm(missing, proof)
-        seen = replace(proof, covered=proof.covered | {ids_digest}) if not missing else \
-            replace(proof, uncovered=proof.uncovered | {ids_digest})
+        seen = replace(proof, covered=_with(proof.covered, ids_digest)) if not missing else \
+            replace(proof, uncovered=_with(proof.uncovered, ids_digest))
         if not missing and name == "agents" and not theirs.issuperset(ids):
             seen = replace(seen, agents=self.keep_ids(theirs | frozenset(ids)))
         self.store(seen)
@@ -238,6 +246,11 @@ class Floor:
             if not _lists_agent(body, agent_id):
                 left.add(agent_id)
         return left
+
+
+def _with(digests, ids_digest):
+    """The remembered digests and this one (a long shift's many versions never pile up)."""
+    return frozenset({ids_digest}) if len(digests) >= COVERED_KEPT else digests | {ids_digest}
 
 
 def _lists_agent(body, agent_id):
