@@ -252,6 +252,8 @@ class CXoneClient:
         except requests.Timeout:
             raise APIError(Reason.API_TIMEOUT, path)
         except (requests.RequestException, ValueError, UnicodeError) as exc:  # bad URLs and params are ValueErrors
+            if isinstance(exc, UntrustedBodyError) and str(exc) == "too slow":  # the body outlasted the read's deadline
+                raise APIError(Reason.API_TIMEOUT, f"{path}: {exc}", status)
             if isinstance(exc, UntrustedBodyError):
                 raise APIError(Reason.API_BAD_RESPONSE, f"{path}: {exc}", status)
             raise APIError(Reason.API_UNAVAILABLE, f"{path}: {type(exc).__name__}")

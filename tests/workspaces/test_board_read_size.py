@@ -7,8 +7,8 @@ the whole read did not. The seconds it takes are bench/big_board.py's to print, 
 import threading
 
 import pytest
-import requests
 
+from core import http
 from simulator.server import RunningSimulator
 from workspaces import board
 from workspaces.adapter import directory_logins
@@ -37,7 +37,7 @@ def test_a_20000_agent_board_is_read_whole_within_its_sized_deadline(big, monkey
         return seconds
     monkeypatch.setattr(CXoneClient, "read_seconds", noted)
     token = big.simulator.issue_tokens("sam.supervisor@acme.example")["access_token"]
-    client = CXoneClient(big.issuer + "/api-na1", token, requests.Session(), timeout=10.0, page_size=100)
+    client = CXoneClient(big.issuer + "/api-na1", token, http.api_session(), timeout=10.0, page_size=100)  # the portal's pool
     before = len(big.simulator.calls)
 
     state, payload = board.read(client, None, 0.0, full_read_seconds=300, shape=lambda rows: [board_row(r) for r in rows],

@@ -186,6 +186,21 @@ def test_a_read_keeps_to_its_pages_in_flight_and_the_process_wide_slots(scripted
     assert most[0] <= 3
 
 
+def test_no_page_slot_before_the_deadline_is_a_timeout(scripted):
+    server = scripted(lambda path, query, token: (200, states_page(int(query["skip"]), 10, 100)))
+    taken = threading.BoundedSemaphore(1)
+    taken.acquire()  # every slot of the process held by other reads
+    try:
+        client = CXoneClient(server.base, "T", requests.Session(), page_size=10, timeout=5, parallel=2, slots=taken,
+                             clock=lambda: 0.0)
+        with pytest.raises(APIError) as refused:
+            client.get_all("agents/states", "agentStates", deadline=0.2)  # a short deadline, as the read's own
+    finally:
+        taken.release()
+    assert refused.value.reason == Reason.API_TIMEOUT and "no page slot" in refused.value.detail
+    assert len(server.calls) == 1  # the first page only: the rest never reached CXone
+
+
 def test_the_process_pool_holds_every_page_in_flight():
     """core/http.py's connection pool is larger than the process's pages in flight: pages never
     open sockets the pool then discards (urllib3's "connection pool is full")."""
