@@ -83,6 +83,16 @@ class Wire:
             return out
 
 
+def cpu_seconds(pid=None):
+    """CPU seconds (user + system) of this process, or of process `pid` (Linux /proc)."""
+    if pid is None:
+        times = os.times()
+        return times.user + times.system
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class BenchClock:
     def __init__(self):
         self.now = time.time()
@@ -147,6 +157,14 @@ def measure(args):
 
         def until_board(after_version=None):
             """Poll as the page does until the whole board (newer than `after_version`) arrives."""
+            cpu = cpu_seconds(), cpu_seconds(op.process.pid)
+            try:
+                found = polled(after_version)
+            finally:
+                found["cpu_portal"], found["cpu_cxone"] = cpu_seconds() - cpu[0], cpu_seconds(op.process.pid) - cpu[1]
+            return found
+
+        def polled(after_version):
             started, polls, answers = time.perf_counter(), 0, {}
             while time.perf_counter() - started < args.give_up:
                 polls += 1
@@ -158,7 +176,8 @@ def measure(args):
                         key = f"200 stale ({body.get('reason')})"
                     elif body["count"] >= args.agents and (after_version is None or body["version"] != after_version):
                         return {"seconds": time.perf_counter() - started, "polls": polls, "answers": answers,
-                                "version": body["version"], "count": body["count"], "partial": body["partial"]}
+                                "version": body["version"], "count": body["count"], "partial": body["partial"],
+                                "logins": sum(1 for a in body["agents"] if a.get("userName"))}
                 else:
                     key += " " + str(json.loads(response.content).get("reason", ""))
                 answers[key] = answers.get(key, 0) + 1
@@ -207,6 +226,8 @@ def rows_of(result):
         "cold load: polls, CXone calls, most in flight": f"{cold['polls']}, {cold['calls']}, {cold['most_in_flight']}",
         "cold load: reads of CXone (failed)": f"{len(cold_reads)} ({', '.join(r['outcome'] for r in failed) or 'none'})",
         "cold load: the successful read": fmt_seconds(next((r["seconds"] for r in cold_reads if r["outcome"] == "ok"), None)),
+        "cold load: agents, with their login (directory)": f"{cold.get('count', 0)}, {cold.get('logins', 0)}",
+        "cold load: CPU of the portal, of the simulator": f"{cold['cpu_portal']:.2f} s, {cold['cpu_cxone']:.2f} s",
     }
     for n, again in enumerate(result["rereads"], 1):
         ok = [r for r in again.get("reads", []) if r["outcome"] == "ok"]
@@ -216,6 +237,8 @@ def rows_of(result):
             f"{fmt_seconds(ok[0]['seconds']) if ok else 'none ok'} "
             f"({', '.join('%s %.1f s' % (r['outcome'], r['seconds']) for r in failed) or 'none'})")
         rows[f"re-read {n}: CXone calls, most in flight"] = f"{again['calls']}, {again['most_in_flight']}"
+        rows[f"re-read {n}: CPU of the portal, of the simulator"] = f"{again['cpu_portal']:.2f} s, {again['cpu_cxone']:.2f} s"
+        rows[f"re-read {n}: agents, with their login"] = f"{again.get('count', 0)}, {again.get('logins', 0)}"
     rows["load average before / after"] = " / ".join(f"{a[0]:.2f}" for a in (result["load_before"], result["load_after"]))
     return rows
 
