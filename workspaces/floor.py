@@ -179,7 +179,7 @@ class Floor:
     def _read(self, now, token):
         """Their own full read: the agents and skills CXone lets them see, and their view."""
         client = self.ws.client()
-        listing, _ = client.agent_states(deadline=client.deadline() + self.ws.limits.timeout)
+        listing, _ = client.agent_states()  # its deadline sized to the team (CXoneClient.read_seconds)
         agents, teams = set(), set()
         for row in listing.rows:
             if isinstance(row, dict) and text(row.get("agentId"), 32):
