@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from core.reasons import Reason, ReasonError
 
-from .cxone_api import NOT_MODIFIED, APIError, CXoneClient
+from .cxone_api import NOT_MODIFIED, APIError
 
 logger = logging.getLogger(__name__)
 

@@ -213,18 +213,19 @@ class Floor:
             return False
         if ids_digest in proof.covered:
             return True
-        ids = row_ids(room.state(name))
-        theirs = self.agent_ids(proof) if name == "agents" else proof.skills
+        state = room.state(name)
+        ids, agents = row_ids(state), name == "agents" or (state or {}).get("kind") == "agents"
+        theirs = self.agent_ids(proof) if agents else proof.skills
         if ids is None or theirs is None:
             if theirs is None:
                 self.drop()  # its agent ids are gone from the cache: read again at the next poll
             return False
         missing = set(ids) - theirs
-        if missing and name == "agents" and len(missing) <= FEW:
+        if missing and agents and len(missing) <= FEW:
             missing = self._confirm(missing, proof)
         seen = replace(proof, covered=_with(proof.covered, ids_digest)) if not missing else \
             replace(proof, uncovered=_with(proof.uncovered, ids_digest))
-        if not missing and name == "agents" and not theirs.issuperset(ids):
+        if not missing and agents and not theirs.issuperset(ids):
             seen = replace(seen, agents=self.keep_ids(theirs | frozenset(ids)))
         self.store(seen)
         return not missing
@@ -259,7 +260,8 @@ def _lists_agent(body, agent_id):
 
 
 def row_ids(state):
-    """The ids a stored version holds: the board's agents, or a list the fetch named."""
+    """The ids a stored version holds: the board's agents, or a list the fetch named (skill
+    ids; agent ids when its `kind` says "agents")."""
     if not isinstance(state, dict):
         return None
     if "agents" in state and isinstance(state["agents"], dict):
