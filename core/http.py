@@ -27,6 +27,8 @@ def session() -> requests.Session:
         with _lock:
             if _session is None or _local_pid != pid:
                 s = requests.Session()
+                # 64 connections per host: the pages in flight of every read of this process
+                # (workspaces.cxone_api.PAGES_IN_FLIGHT, 48) and room for single calls beside them.
                 adapter = HTTPAdapter(pool_connections=16, pool_maxsize=64, max_retries=0)
                 s.mount("https://", adapter)
                 s.mount("http://", adapter)

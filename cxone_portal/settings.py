@@ -236,6 +236,9 @@ CXONE_BOARD_FULL_READ_SECONDS = env.int("CXONE_BOARD_FULL_READ_SECONDS", default
 CXONE_SHARED_READS = env.bool("CXONE_SHARED_READS", default=True)
 CXONE_PROOF_RECHECK_SECONDS = env.int("CXONE_PROOF_RECHECK_SECONDS", default=60)
 CXONE_PROOF_SECONDS = env.int("CXONE_PROOF_SECONDS", default=5400)
+# A view's due data is read on this many threads per process, off the request threads: the poll
+# answers at once from the cache with the data's age. 0 reads on the request thread.
+CXONE_REFRESH_THREADS = env.int("CXONE_REFRESH_THREADS", default=4)
 # A first load waits this long for another request's fetch, then answers "not loaded yet".
 CXONE_FIRST_LOAD_WAIT = env.float("CXONE_FIRST_LOAD_WAIT", default=2.0)
 # Per process, at most this many threads wait on one tenant's CXone; the rest answer from the cache.

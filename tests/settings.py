@@ -8,6 +8,9 @@ os.environ.setdefault("FIELD_ENCRYPTION_KEY", TEST_FIELD_KEY)
 os.environ.setdefault("LOG_FORMAT", "text")
 os.environ.setdefault("CXONE_HTTP_TIMEOUT", "5")
 os.environ.setdefault("CXONE_MIN_TOKEN_LIFETIME", "1")  # the tests use tokens of a few seconds
+# Rooms refresh on the request thread in tests (their clocks are injected; the test database is a
+# transaction other threads cannot see); tests/test_deployment.py runs the refresh threads.
+os.environ.setdefault("CXONE_REFRESH_THREADS", "0")
 
 from cxone_portal.settings import *  # noqa: E402,F401,F403
 

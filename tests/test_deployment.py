@@ -60,7 +60,7 @@ class Stack:
             "CACHE_URL": self.redis.url, "CACHE_KEY_PREFIX": "deployment",
             "SECURE_SSL_REDIRECT": "1", "SESSION_COOKIE_SECURE": "1", "CSRF_COOKIE_SECURE": "1",
             "CLIENT_IP_HEADER": "X-Real-IP", "METRICS_TOKEN": METRICS_TOKEN,
-            "CXONE_PROOF_RECHECK_SECONDS": str(RECHECK_SECONDS),
+            "CXONE_PROOF_RECHECK_SECONDS": str(RECHECK_SECONDS), "CXONE_REFRESH_THREADS": "4",
         })
         self.instances = [self.start(i) for i in range(2)]
         self.nginx = Nginx(tmp, [f"127.0.0.1:{g.port}" for g in self.instances])

@@ -207,3 +207,41 @@ def test_shared_reads_off_reads_per_supervisor(floor, settings):
     assert agents_of(sam) == agents_of(ada)
     assert full_reads(floor) == 3 + 3  # each their own board, no proof
     assert proof_of(sam) is None
+
+
+@pytest.mark.django_db
+def test_a_first_poll_while_another_tab_reads_the_view_says_not_loaded_and_reads_nothing(floor):
+    from workspaces.lease import lease
+
+    tara = signed_in(floor, LEAD)
+    ws = Workspace(tara.identity.tenant, tara.identity.cxone_user_id, None, cache=cache)
+    elsewhere = lease(cache, ws.floor.key + ":lease", 60)
+    assert elsewhere.acquire()  # another tab is reading her view
+    floor.sim.reset_calls()
+    try:
+        answer = board(tara)
+    finally:
+        elsewhere.release()
+    assert answer.status_code == 503 and answer.json()["reason"] == "api_not_loaded"
+    assert floor.sim.count("api") == 0  # neither a read of her own board nor of the room
+    assert agents_of(tara)  # the next poll reads her view, then the room
+
+
+@pytest.mark.django_db
+def test_who_has_which_skill_is_read_once_per_view_and_never_names_an_agent_outside_it(floor):
+    teams = teams_of(floor)
+    hidden = next(i for i, t in teams.items() if t == 4)
+    tara = signed_in(floor, LEAD)
+    tom = signed_in(floor, add_user(floor, "tom.lead@acme.example", teams=(3, 4)))
+    uma = signed_in(floor, add_user(floor, "uma.lead@acme.example", teams=(3, 4), hidden=(int(hidden),)))
+    answers, reads = {}, {}
+    for name, browser in (("tara", tara), ("tom", tom), ("uma", uma)):
+        agents_of(browser)
+        answer = browser.client.get("/api/supervisor/skill-agents/", **XHR)
+        assert answer.status_code == 200
+        answers[name] = {a for entry in answer.json()["skills"].values() for a in entry["agentIds"]}
+        reads[name] = api_calls(floor.sim, "agents/skills")
+    assert answers["tara"] == answers["tom"] and {teams[a] for a in answers["tara"]} == {3, 4}
+    assert hidden in answers["tara"] and hidden not in answers["uma"]
+    assert reads["tara"] > 0 and reads["tom"] == reads["tara"]  # Tom is served Tara's read of their view
+    assert reads["uma"] > reads["tom"]  # the room names an agent Uma may not see: a read of her own

@@ -25,6 +25,7 @@ from core.reasons import Reason, ReasonError, RefreshStatus
 
 from . import board as board_read
 from . import floor as floors
+from . import refresher as refreshers
 from . import shapes
 from . import skills as skills_view
 from .cxone_api import NOT_MODIFIED, APIError, CXoneClient
@@ -55,6 +56,7 @@ class Limits:
     share: bool = False  # supervisors of one view read CXone once (floor.py); the settings turn it on
     proof_seconds: float = 5400
     proof_recheck_seconds: float = 60
+    refresh_threads: int = 0  # a room's due data is refreshed on this many threads per process (0: on the request's)
 
     @classmethod
     def from_settings(cls):
@@ -63,7 +65,8 @@ class Limits:
                    first_load_wait=settings.CXONE_FIRST_LOAD_WAIT, tenant_concurrency=settings.CXONE_TENANT_CONCURRENCY,
                    max_agents=settings.CXONE_BOARD_MAX_AGENTS, max_bytes=settings.CXONE_BOARD_MAX_BYTES,
                    page_size=settings.CXONE_API_PAGE_SIZE, share=settings.CXONE_SHARED_READS,
-                   proof_seconds=settings.CXONE_PROOF_SECONDS, proof_recheck_seconds=settings.CXONE_PROOF_RECHECK_SECONDS)
+                   proof_seconds=settings.CXONE_PROOF_SECONDS, proof_recheck_seconds=settings.CXONE_PROOF_RECHECK_SECONDS,
+                   refresh_threads=settings.CXONE_REFRESH_THREADS)
 
 
 class TokenSource:
@@ -87,6 +90,8 @@ class TokenSource:
             return row.access_token
 
         def refresh(rejected):
+            if refreshers.background():  # a refresh thread: the session is the request's to change
+                raise refreshers.RefreshDeferred()
             outcome = refreshing.refresh_after_rejection(tokenstore.current(request).pk, rejected)
             if outcome.ended:
                 raise SessionEnded(outcome.reason, outcome.detail)
@@ -178,7 +183,8 @@ class Workspace:
 
     def shared_room(self, view):
         """The engine of the room every supervisor of `view` is served from (floor.py)."""
-        return self._engine(f"{self.tenant.pk}:view:{view}", on_refused=self.floor.refused, shared=True)
+        return self._engine(f"{self.tenant.pk}:view:{view}", on_refused=self.floor.refused, shared=True,
+                            refresher=refreshers.refresher(self.limits.refresh_threads))
 
     def _engine(self, scope, **kwargs):
         return Resources(self.cache, lambda: self.clock(), tenant_pk=self.tenant.pk, scope=scope, owner=self.scope,
@@ -212,6 +218,8 @@ class Workspace:
                 proof = self.floor.proof()
             except APIError as exc:
                 return Served(error=exc.reason)
+            if proof is floors.PENDING:  # another tab reads their view now: the page asks again
+                return Served(error=Reason.API_NOT_LOADED)
             if proof is not None:
                 room = self.shared_room(proof.view)
                 served = room.serve(name, interval, fetch, priority=priority_of(name), if_none_match=if_none_match,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from core.reasons import Reason, ReasonError
 
-from .cxone_api import NOT_MODIFIED, APIError, CXoneClient
+from .cxone_api import NOT_MODIFIED, APIError
 
 logger = logging.getLogger(__name__)
 
@@ -135,12 +135,14 @@ def read(client, state, started, *, full_read_seconds, shape, directory_rows, re
 
 
 def _read(client, state, started, read_plan, shape, directory_rows):
-    deadline = client.deadline()
+    """The states and, for a full read, the agent directory beside them: each paged in parallel
+    after its first page, each with a deadline sized to the team (`CXoneClient.read_seconds`)."""
+    begun = client.clock()
     directory = read_directory(client, directory_rows) if read_plan.full else None
-    answer = client.agent_states(updated_since=read_plan.updated_since, deadline=deadline)
+    answer = client.agent_states(updated_since=read_plan.updated_since)
     logins = (state or {}).get("logins", {})
-    if directory is not None:
-        logins = _directory_or(logins, directory, max(0.0, deadline - client.clock()))  # the read's own (monotonic) clock
+    if directory is not None:  # at most until the directory's own deadline (the read's own monotonic clock)
+        logins = _directory_or(logins, directory, max(0.0, begun + client.max_read_seconds - client.clock()))
     if answer is NOT_MODIFIED:
         return NOT_MODIFIED if state else empty(started)
     listing, last_poll = answer
@@ -148,7 +150,7 @@ def _read(client, state, started, read_plan, shape, directory_rows):
 
 
 def _directory_or(logins, directory, timeout):
-    try:  # never past the read's own deadline
+    try:  # never past the directory read's own deadline
         return directory.result(timeout=timeout) or logins  # a failed read keeps the last logins
     except FuturesTimeout:
         logger.info("agent directory too slow", extra={"event": "cxone_api"})
@@ -158,10 +160,10 @@ def _directory_or(logins, directory, timeout):
 def read_directory(client, directory_rows):
     """CXone's agent list (`agents`: logins, which `agents/states` lacks), read beside the full
     read of states, on a thread of its own (one slow tenant's directory never queues another's)
-    with this request's context. A failure only costs this read's logins (None: the last ones
-    stay): the board stands on the states. `directory_rows(rows)` -> {agentId: login}."""
-    side = CXoneClient(client.base_url, client.token, client.session, timeout=client.timeout, page_size=client.page_size,
-                       max_rows=client.max_rows, max_bytes=client.max_bytes)
+    with this request's context, its pages in parallel like the states'. A failure only costs
+    this read's logins (None: the last ones stay): the board stands on the states.
+    `directory_rows(rows)` -> {agentId: login}."""
+    side = client.beside()
 
     def directory():
         try:
@@ -174,4 +176,4 @@ def read_directory(client, directory_rows):
     try:
         return pool.submit(contextvars.copy_context().run, directory)
     finally:
-        pool.shutdown(wait=False)  # the thread ends with its read, bounded by the client's timeout
+        pool.shutdown(wait=False)  # the thread ends with its read, bounded by its own deadline

@@ -5,10 +5,14 @@ application/json`, over the HTTP session passed in (one that keeps no cookies). 
 CXone's habits:
 
 - paging: the first page, then the rest in parallel by `skip`/`top` up to `totalRecords`
-  (a page may hold fewer rows than asked for: the step is what the first page held), or
-  `_links.next` one page at a time (same origin only: the token goes with it). A read is
-  bounded by rows (`max_rows`) and bytes (`max_bytes`); a cut read says so (`partial`).
-- one deadline for a whole read (`timeout` covers all its pages, not each);
+  (a page may hold fewer rows than asked for: the step is what the first page held): up to
+  `parallel` pages of one read at once, and `PAGES_IN_FLIGHT` of every read in the process
+  (a few tenants' big reads never open hundreds of sockets); or `_links.next` one page at a
+  time (same origin only: the token goes with it). A read is bounded by rows (`max_rows`),
+  bytes (`max_bytes`) and `MAX_PAGES`; a cut read says so (`partial`).
+- one deadline for a whole read, sized to it: `timeout` for the first page, then
+  `page_seconds` per round of the pages `totalRecords` says are left, at most
+  `max_read_seconds` (`read_seconds`); each call still waits `timeout` at most;
 - `updatedSince`/`lastPollTime` deltas, 304 (nothing changed), 204 (nothing matched);
 - 401: pages read in parallel collect their 401s; the calling thread refreshes **once**,
   naming the token that was rejected, and retries those pages; a second 401 is final;
@@ -22,8 +26,9 @@ status and duration (and the request id, from pool threads too), never a token.
 import contextvars
 import logging
 import re
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -60,6 +65,11 @@ VERSIONS = {
 NOT_MODIFIED = object()
 PAGE_LIMIT = 4 * 1024 * 1024  # one page of a big team, with room
 MAX_PAGES = 1000  # 20,000 agents in CXone's smallest pages (25) is 800
+PARALLEL_PAGES = 16  # one read's pages in flight at once: 20,000 agents in pages of 50 is 25 rounds
+PAGES_IN_FLIGHT = 48  # every read's pages in flight at once in this process (core/http.py's pool holds 64)
+PAGE_SLOTS = threading.BoundedSemaphore(PAGES_IN_FLIGHT)
+PAGE_SECONDS = 1.0  # a paged read's deadline grows by this per round of `parallel` pages
+READ_TIMEOUTS = 4  # ... up to this many `timeout`s in all (`max_read_seconds`)
 # CXone's timestamps: ISO-8601, ASCII, short. Anything else is not sent back as updatedSince.
 _TIMESTAMP = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{5,15}(Z|[+-][0-9]{2}:?[0-9]{2})?$")
 
@@ -136,7 +146,8 @@ class _Unauthorized(Exception):
 
 class CXoneClient:
     def __init__(self, base_url, token, session, *, refresh_token=None, timeout=10.0, page_size=100,
-                 max_rows=20000, max_bytes=64 * 1024 * 1024, parallel=4, clock=time.monotonic):
+                 max_rows=20000, max_bytes=64 * 1024 * 1024, parallel=PARALLEL_PAGES, page_seconds=PAGE_SECONDS,
+                 max_read_seconds=None, slots=PAGE_SLOTS, clock=time.monotonic):
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.session = session
@@ -145,17 +156,37 @@ class CXoneClient:
         self.page_size = page_size
         self.max_rows = max_rows
         self.max_bytes = max_bytes
-        self.parallel = parallel
+        self.parallel = max(1, parallel)
+        self.page_seconds = page_seconds
+        self.max_read_seconds = max_read_seconds if max_read_seconds is not None else READ_TIMEOUTS * timeout
+        self.slots = slots  # a semaphore shared by every client of the process: its pages in flight
         self.clock = clock
         self._origin = urlsplit(self.base_url)[:2]
         self._bytes = 0
+        self._bytes_lock = threading.Lock()
         self.last_status = None  # CXone's status for the last call (the audit records it)
+
+    def beside(self):
+        """A client for a read beside this one's (e.g. the agent directory beside the states):
+        the same CXone, token and bounds, bytes counted apart, no refresh (a 401 there costs only
+        that read; this client's own reads refresh)."""
+        return CXoneClient(self.base_url, self.token, self.session, timeout=self.timeout, page_size=self.page_size,
+                           max_rows=self.max_rows, max_bytes=self.max_bytes, parallel=self.parallel,
+                           page_seconds=self.page_seconds, max_read_seconds=self.max_read_seconds, slots=self.slots,
+                           clock=self.clock)
 
     def url(self, path, **path_args):
         return f"{self.base_url}/inContactAPI/services/{VERSIONS[path]}/{path.format(**path_args)}"
 
     def deadline(self):
         return self.clock() + self.timeout
+
+    def read_seconds(self, pages, parallel=None):
+        """A paged read's whole bound once CXone has said how many pages are left after the first:
+        `timeout` (the first page's), then `page_seconds` per round of `parallel` pages, at most
+        `max_read_seconds`. 20,000 agents in pages of 50 at 16 at once: 10 + 25 x 1 = 35 s."""
+        rounds = -(-max(0, pages) // max(1, parallel or self.parallel))
+        return min(self.max_read_seconds, self.timeout + rounds * self.page_seconds)
 
     # --- one call ------------------------------------------------------------------------------
 
@@ -213,13 +244,16 @@ class CXoneClient:
                 if status in (200, 201, 202):
                     limit = max(0, min(PAGE_LIMIT, self.max_bytes - self._bytes))
                     raw = read_body(response, limit=limit, timeout=max(0.001, deadline - self.clock()))
-                    self._bytes += len(raw)
+                    with self._bytes_lock:  # pages of one read land on several threads
+                        self._bytes += len(raw)
                     body = parse_json(raw) if raw.strip() else {}
                     if not isinstance(body, dict):
                         raise APIError(Reason.API_BAD_RESPONSE, f"{path}: not a JSON object", status)
         except requests.Timeout:
             raise APIError(Reason.API_TIMEOUT, path)
         except (requests.RequestException, ValueError, UnicodeError) as exc:  # bad URLs and params are ValueErrors
+            if isinstance(exc, UntrustedBodyError) and str(exc) == "too slow":  # the body outlasted the read's deadline
+                raise APIError(Reason.API_TIMEOUT, f"{path}: {exc}", status)
             if isinstance(exc, UntrustedBodyError):
                 raise APIError(Reason.API_BAD_RESPONSE, f"{path}: {exc}", status)
             raise APIError(Reason.API_UNAVAILABLE, f"{path}: {type(exc).__name__}")
@@ -234,8 +268,11 @@ class CXoneClient:
 
     def get_all(self, path, list_key, params=None, *, deadline=None, **path_args):
         """Every row of a paged list within the bounds: a `Listing`; an empty one for 204;
-        NOT_MODIFIED for 304. One deadline for all the pages."""
-        deadline = deadline or self.deadline()
+        NOT_MODIFIED for 304. One deadline for all the pages: the one given, or one sized to the
+        read once its first page says how many are left (`read_seconds`)."""
+        started = self.clock()
+        sized = deadline is None
+        deadline = deadline or started + self.timeout
         url = self.url(path, **path_args)
         params = dict(params or {})
         first = self.call(url, {**params, "skip": 0, "top": self.page_size}, path=path, deadline=deadline)
@@ -249,8 +286,13 @@ class CXoneClient:
             raise APIError(Reason.API_BAD_RESPONSE, f"{path}: totalRecords is not a count")
         listing = Listing(rows, first, total, partial=len(rows) > self.max_rows)
         if total is not None and len(rows) < total and rows:
-            self._rest_by_skip(url, params, path, list_key, listing, deadline)
+            skips = self._skips(total, len(rows))
+            if sized:
+                deadline = started + self.read_seconds(len(skips))
+            self._rest_by_skip(url, params, path, list_key, listing, skips, deadline)
         elif total is None or len(rows) < total:
+            if sized and total is not None:  # counted, but paged by links: one page at a time
+                deadline = started + self.read_seconds(min(MAX_PAGES, -(-min(total, self.max_rows) // self.page_size)), parallel=1)
             self._rest_by_links(url, path, list_key, listing, deadline)
         if len(listing.rows) > self.max_rows:
             listing.rows, listing.partial = listing.rows[: self.max_rows], True
@@ -258,13 +300,21 @@ class CXoneClient:
             listing.partial = True
         return listing
 
-    def _rest_by_skip(self, url, params, path, list_key, listing, deadline):
-        step = len(listing.rows)  # what CXone put on a page: it may cap below what was asked
-        target = min(listing.total, self.max_rows, step * MAX_PAGES)
-        skips = range(step, target, step)  # lazy: an impossible total costs nothing
+    def _skips(self, total, step):
+        """The later pages' `skip`s: `step` is what CXone put on the first page (it may cap below
+        what was asked); bounded by rows and pages, lazy (an impossible total costs nothing)."""
+        return range(step, min(total, self.max_rows, step * MAX_PAGES), step)
+
+    def _rest_by_skip(self, url, params, path, list_key, listing, skips, deadline):
+        step = skips.step
 
         def page(skip):
-            body = self._call_once(url, {**params, "skip": skip, "top": step}, path, deadline)
+            if not self.slots.acquire(timeout=max(0.0, deadline - self.clock())):
+                raise APIError(Reason.API_TIMEOUT, f"{path}: no page slot before the deadline")
+            try:
+                body = self._call_once(url, {**params, "skip": skip, "top": step}, path, deadline)
+            finally:
+                self.slots.release()
             return self._rows(body, list_key, path) if isinstance(body, dict) else []
 
         pages, retry = self._parallel(page, skips)
@@ -278,25 +328,31 @@ class CXoneClient:
             listing.rows += pages[skip]
 
     def _parallel(self, page, skips):
-        """Run `page(skip)` for each skip on a few threads that keep this request's context
-        (its request id); returns ({skip: rows}, [(skip, rejected token)…])."""
+        """Run `page(skip)` for each skip on up to `parallel` threads of this read that keep this
+        request's context (its request id); returns ({skip: rows}, [(skip, rejected token)…]).
+        The first failure cancels the pages not yet started."""
         results, unauthorized = {}, []
         if not skips:
             return results, unauthorized
-        with ThreadPoolExecutor(min(self.parallel, len(skips))) as pool:
+        with ThreadPoolExecutor(min(self.parallel, len(skips)), thread_name_prefix="cxone-page") as pool:
             futures = {}
             for skip in skips:
                 if self._bytes >= self.max_bytes:
                     break
                 ctx = contextvars.copy_context()
-                futures[skip] = pool.submit(ctx.run, page, skip)
+                futures[pool.submit(ctx.run, page, skip)] = skip
             errors = []
-            for skip, future in futures.items():
+            for future in as_completed(futures):
+                if future.cancelled():
+                    continue
                 try:
-                    results[skip] = future.result()
+                    results[futures[future]] = future.result()
                 except _Unauthorized as exc:
-                    unauthorized.append((skip, exc.token))
+                    unauthorized.append((futures[future], exc.token))
                 except APIError as exc:
+                    if not errors:
+                        for pending in futures:
+                            pending.cancel()
                     errors.append(exc)
             if errors:
                 raise errors[0]

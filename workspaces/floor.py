@@ -35,6 +35,8 @@ from .rows import text
 
 logger = logging.getLogger(__name__)
 
+PENDING = "pending"  # a proof another request is reading now
+COVERED_KEPT = 32  # digests remembered per proof (ids change when agents join or leave)
 REST_SECONDS = 30  # after a proof read CXone failed (not refused), the next try waits this long
 FEW = 5  # new ids checked one by one with the member's own token; more: the proof is read again
 OUTAGE_GRACE = 300  # seconds a proof whose re-check could not reach CXone is still honoured
@@ -111,18 +113,24 @@ class Floor:
         self.ws.cache.delete(self.key)
 
     def proof(self):
-        """The proof to serve this request with, read or re-checked now if due; None when it
-        cannot be had now (another tab is reading it; CXone is unreachable): own reads. Raises
+        """The proof to serve this request with, read or re-checked now if due; PENDING while
+        another request reads the first one; None when CXone failed it: own reads. Raises
         APIError when CXone refuses their own token (their data is then dropped)."""
         proof, now = self.stored(), self.ws.clock()
         if self._resting(now):  # CXone failed the last read or re-check lately: no new try yet
             return proof if proof is not None and self._grace(proof, now) else None
         token = fingerprint(self.ws.tokens.current())
         if proof is None or now >= proof.read_at + self._spread(self.ws.limits.proof_seconds):
-            return self._under_lease(lambda: self._read(now, token))
-        if proof.token != token or now >= proof.checked_at + self.ws.limits.proof_recheck_seconds:
-            return self._under_lease(lambda: self._recheck(proof, now, token)) or self._grace(proof, now)
-        return proof
+            got = self._under_lease(lambda: self._read(now, token))
+        elif proof.token != token or now >= proof.checked_at + self.ws.limits.proof_recheck_seconds:
+            got = self._under_lease(lambda: self._recheck(proof, now, token))
+        else:
+            return proof
+        if isinstance(got, Proof):
+            return got
+        if proof is not None:  # another tab is at it, or CXone failed it: the last proof, in its grace
+            return self._grace(proof, now)
+        return got  # PENDING (another tab reads it: "not loaded yet"), or None (own reads)
 
     def _spread(self, seconds):
         """Each user's full re-read falls at their own point of the period (never all at once)."""
@@ -136,7 +144,7 @@ class Floor:
     def _under_lease(self, work):
         with make_lease(self.ws.cache, self.key + ":lease", self.ws.resources.lease_seconds()).holding() as held:
             if not held:
-                return None
+                return PENDING
             try:
                 return work()
             except APIError as exc:
@@ -171,7 +179,7 @@ class Floor:
     def _read(self, now, token):
         """Their own full read: the agents and skills CXone lets them see, and their view."""
         client = self.ws.client()
-        listing, _ = client.agent_states(deadline=client.deadline() + self.ws.limits.timeout)
+        listing, _ = client.agent_states()  # its deadline sized to the team (CXoneClient.read_seconds)
         agents, teams = set(), set()
         for row in listing.rows:
             if isinstance(row, dict) and text(row.get("agentId"), 32):
@@ -205,18 +213,19 @@ class Floor:
             return False
         if ids_digest in proof.covered:
             return True
-        ids = row_ids(room.state(name))
-        theirs = self.agent_ids(proof) if name == "agents" else proof.skills
+        state = room.state(name)
+        ids, agents = row_ids(state), name == "agents" or (state or {}).get("kind") == "agents"
+        theirs = self.agent_ids(proof) if agents else proof.skills
         if ids is None or theirs is None:
             if theirs is None:
                 self.drop()  # its agent ids are gone from the cache: read again at the next poll
             return False
         missing = set(ids) - theirs
-        if missing and name == "agents" and len(missing) <= FEW:
+        if missing and agents and len(missing) <= FEW:
             missing = self._confirm(missing, proof)
-        seen = replace(proof, covered=proof.covered | {ids_digest}) if not missing else \
-            replace(proof, uncovered=proof.uncovered | {ids_digest})
-        if not missing and name == "agents" and not theirs.issuperset(ids):
+        seen = replace(proof, covered=_with(proof.covered, ids_digest)) if not missing else \
+            replace(proof, uncovered=_with(proof.uncovered, ids_digest))
+        if not missing and agents and not theirs.issuperset(ids):
             seen = replace(seen, agents=self.keep_ids(theirs | frozenset(ids)))
         self.store(seen)
         return not missing
@@ -240,13 +249,19 @@ class Floor:
         return left
 
 
+def _with(digests, ids_digest):
+    """The remembered digests and this one (a long shift's many versions never pile up)."""
+    return frozenset({ids_digest}) if len(digests) >= COVERED_KEPT else digests | {ids_digest}
+
+
 def _lists_agent(body, agent_id):
     rows = body.get("agents") if isinstance(body, dict) else None
     return isinstance(rows, list) and any(isinstance(r, dict) and text(r.get("agentId"), 32) == agent_id for r in rows)
 
 
 def row_ids(state):
-    """The ids a stored version holds: the board's agents, or a list the fetch named."""
+    """The ids a stored version holds: the board's agents, or a list the fetch named (skill
+    ids; agent ids when its `kind` says "agents")."""
     if not isinstance(state, dict):
         return None
     if "agents" in state and isinstance(state["agents"], dict):

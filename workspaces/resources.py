@@ -139,9 +139,10 @@ class Resources:
     that token refuses that member, not the room's data."""
 
     def __init__(self, cache, clock, *, tenant_pk, scope, owner=None, limits, sleep, on_refused=None, on_unreachable=None,
-                 shared=False):
+                 shared=False, refresher=None):
         self.cache, self.clock, self.sleep, self.limits = cache, clock, sleep, limits
         self.tenant_pk, self.scope, self.owner, self.shared = tenant_pk, scope, owner or scope, shared
+        self.refresher = refresher  # refresher.Refresher: due data is refreshed off the request thread
         self.on_refused = on_refused  # (reason) -> None
         self.on_unreachable = on_unreachable  # () -> None, outside any lease
 
@@ -192,7 +193,11 @@ class Resources:
         cache otherwise. `with_body=False` answers the version and age only."""
         meta = self.meta(name)
         now = self.clock()
-        if meta.due(now, interval):
+        if meta.due(now, interval) and self.refresher is not None and meta.has_data:
+            due = meta  # handed to a refresh thread; this poll answers at once with the data's age
+            if not self.refresher.submit(self.key(name, "meta"), lambda: self._refresh(name, interval, fetch, due, now, priority)):
+                meta = self._not_refreshed(name, interval, meta, now, Reason.API_BUSY)
+        elif meta.due(now, interval):
             meta = self._refresh(name, interval, fetch, meta, now, priority)
         return self.answer(name, meta, if_none_match=if_none_match, with_body=with_body)
 

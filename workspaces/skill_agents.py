@@ -5,9 +5,10 @@ CXone's own Supervisor filters and as a skill's queue row counts them (`agentsLo
 CXone's agent-skill assignments (`agents/skills`, every page), read once per full read of the
 board (`CXONE_BOARD_FULL_READ_SECONDS`): assignments change when an administrator edits them,
 not from poll to poll. Only active assignments of active skills, and only agents on the
-caller's board (the board is read first when it was not yet). Encoded once per read, ETag/304
-and gzip through `api.answer`. What an answer lacked is recorded (`shapes`).
+caller's board (the board is read first when it was not yet), and one read per view of the
+tenant (floor.py). Encoded once per read, ETag/304 and gzip through `api.answer`. What an answer lacked is recorded (`shapes`).
 """
+from . import floor as floors
 from . import shapes
 from .api import SUPERVISOR, answer, api_view, board_ids, workspace
 from .rows import text
@@ -55,8 +56,10 @@ def skill_agents(ws, on_board, *, if_none_match=None):
         listing = client.skill_assignments(deadline=client.deadline() + (READ_TIMEOUTS - 1) * ws.limits.timeout)
         shapes.check(ws, "agents/skills", listing.rows)
         payload = {"skills": by_skill(listing.rows, on_board), "partial": bool(listing.partial)}
-        return {"payload": payload}, payload
-    return ws.serve("skill-agents", ws.limits.full_read_seconds, fetch, if_none_match=if_none_match)
+        ids = sorted({agent_id for entry in payload["skills"].values() for agent_id in entry["agentIds"]})
+        return {"payload": payload, "ids": ids, "kind": "agents", "digest": floors.digest(ids)}, payload
+    # One read per view (floor.py): a member gets it when every agent it names is one of theirs.
+    return ws.serve_shared("skill-agents", ws.limits.full_read_seconds, fetch, if_none_match=if_none_match)
 
 
 @api_view("GET", SUPERVISOR)

@@ -126,14 +126,103 @@ def test_one_deadline_covers_a_whole_paged_read(scripted):
     now = [0.0]
 
     def answer(path, query, token):
-        now[0] += 0.3  # each page takes 0.3 s of the client's (injected) clock
+        now[0] += 0.25  # each page takes 0.25 s of the client's (injected) clock
+        return 200, states_page(int(query["skip"]), 1, 100)
+    server = scripted(answer)
+    client = CXoneClient(server.base, "T", requests.Session(), page_size=1, timeout=1.0, parallel=1, page_seconds=0.5,
+                         max_read_seconds=3.0, clock=lambda: now[0])
+    assert client.read_seconds(99) == 3.0  # sized to 99 pages left (1 + 99 x 0.5), at most max_read_seconds
+    with pytest.raises(APIError) as refused:
+        client.get_all("agents/states", "agentStates")
+    assert refused.value.reason == Reason.API_TIMEOUT
+    assert len(server.calls) == 12  # pages until the one deadline (3 s) passed: not 100 pages x the timeout
+
+
+def test_a_given_deadline_is_kept_not_sized(scripted):
+    now = [0.0]
+
+    def answer(path, query, token):
+        now[0] += 0.3
         return 200, states_page(int(query["skip"]), 1, 100)
     server = scripted(answer)
     client = CXoneClient(server.base, "T", requests.Session(), page_size=1, timeout=1.0, parallel=1, clock=lambda: now[0])
     with pytest.raises(APIError) as refused:
+        client.get_all("agents/states", "agentStates", deadline=1.0)
+    assert refused.value.reason == Reason.API_TIMEOUT and len(server.calls) == 4
+
+
+def test_the_deadline_is_sized_to_the_team_and_bounded():
+    client = CXoneClient("https://api.example", "T", requests.Session(), timeout=10.0)
+    assert (client.parallel, client.page_seconds, client.max_read_seconds) == (16, 1.0, 40.0)
+    assert client.read_seconds(0) == 10.0  # one page: the timeout, as before
+    assert client.read_seconds(2) == 11.0  # 100 agents in pages of 50: one round more
+    assert client.read_seconds(59) == 14.0  # 3,000 in pages of 50: 4 rounds of 16
+    assert client.read_seconds(399) == 35.0  # 20,000 in pages of 50: 25 rounds
+    assert client.read_seconds(799) == 40.0  # 20,000 in CXone's smallest pages (25): bounded
+    assert client.read_seconds(39, parallel=1) == 40.0  # paged by links, one at a time
+    assert client.beside().read_seconds(399) == 35.0  # the directory's read is sized alike
+
+
+def test_a_read_keeps_to_its_pages_in_flight_and_the_process_wide_slots(scripted):
+    lock, in_flight, most = threading.Lock(), [0], [0]
+    release = threading.Event()
+
+    def answer(path, query, token):
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        release.wait(0.05)  # overlap: each later page stays in flight a moment
+        with lock:
+            in_flight[0] -= 1
+        return 200, states_page(int(query["skip"]), 10, 200)
+    server = scripted(answer)
+    client = CXoneClient(server.base, "T", requests.Session(), page_size=10, timeout=5, parallel=8)
+    assert len(client.get_all("agents/states", "agentStates").rows) == 200
+    assert 1 < most[0] <= 8  # in parallel, never past the read's own pool
+    most[0] = 0
+    narrow = CXoneClient(server.base, "T", requests.Session(), page_size=10, timeout=5, parallel=8,
+                         slots=threading.BoundedSemaphore(3))  # the process's slots, nearly all taken elsewhere
+    assert len(narrow.get_all("agents/states", "agentStates").rows) == 200
+    assert most[0] <= 3
+
+
+def test_no_page_slot_before_the_deadline_is_a_timeout(scripted):
+    server = scripted(lambda path, query, token: (200, states_page(int(query["skip"]), 10, 100)))
+    taken = threading.BoundedSemaphore(1)
+    taken.acquire()  # every slot of the process held by other reads
+    try:
+        client = CXoneClient(server.base, "T", requests.Session(), page_size=10, timeout=5, parallel=2, slots=taken,
+                             clock=lambda: 0.0)
+        with pytest.raises(APIError) as refused:
+            client.get_all("agents/states", "agentStates", deadline=0.2)  # a short deadline, as the read's own
+    finally:
+        taken.release()
+    assert refused.value.reason == Reason.API_TIMEOUT and "no page slot" in refused.value.detail
+    assert len(server.calls) == 1  # the first page only: the rest never reached CXone
+
+
+def test_the_process_pool_holds_every_page_in_flight():
+    """core/http.py's connection pool is larger than the process's pages in flight: pages never
+    open sockets the pool then discards (urllib3's "connection pool is full")."""
+    from core import http
+    from workspaces import cxone_api
+
+    adapter = http.session().get_adapter("https://api-na1.niceincontact.com")
+    assert adapter._pool_maxsize >= cxone_api.PAGES_IN_FLIGHT + 8
+    assert cxone_api.PAGES_IN_FLIGHT >= 2 * cxone_api.PARALLEL_PAGES  # a board's states and directory at once
+
+
+def test_the_first_failure_stops_the_pages_not_yet_started(scripted):
+    def answer(path, query, token):
+        if int(query["skip"]) == 10:
+            return 503, {"message": "Service unavailable."}
+        return 200, states_page(int(query["skip"]), 10, 1000)
+    server = scripted(answer)
+    client = CXoneClient(server.base, "T", requests.Session(), page_size=10, timeout=5, parallel=2)
+    with pytest.raises(APIError) as refused:
         client.get_all("agents/states", "agentStates")
-    assert refused.value.reason == Reason.API_TIMEOUT
-    assert len(server.calls) == 4  # pages until the one deadline passed: not 100 pages x the timeout
+    assert refused.value.reason == Reason.API_THROTTLED
+    assert len(server.calls) < 20  # not the 100 pages CXone counted
 
 
 def test_a_huge_total_costs_neither_memory_nor_a_crash(scripted):

@@ -169,3 +169,32 @@ def test_the_whole_body_is_encoded_once_when_first_asked_for():
     res.serve("agents", 5, board, priority=Priority.BOARD, with_body=False)
     second = res.body("agents")  # the stored body is of the version before: this one is encoded now
     assert second.version > first.version and json.loads(second.body)["n"] == clock.now
+
+
+def test_a_room_with_refresh_threads_answers_at_once_and_refreshes_behind():
+    import threading
+
+    from workspaces.refresher import Refresher
+
+    clock = Clock()
+    limits = Limits(poll_seconds=5, first_load_wait=0, tenant_concurrency=2)
+    refresher = Refresher(1)
+    res = Resources(cache, clock, tenant_pk=9108, scope="9108:view:v", limits=limits, sleep=lambda s: None, shared=True,
+                    refresher=refresher)
+    assert res.serve("agents", 5, read, priority=Priority.BOARD).error is None  # a first load: on the request's thread
+    first = res.meta("agents").version
+    release, entered = threading.Event(), threading.Event()
+
+    def slow(state, started):
+        entered.set()
+        assert release.wait(30)  # CXone answers only when the test says (bounded)
+        return read(state, started)
+    clock.now += 5
+    served = res.serve("agents", 5, slow, priority=Priority.BOARD)  # due: handed over, answered at once
+    assert served.version == first and served.age == 5
+    assert entered.wait(30)
+    again = res.serve("agents", 5, never, priority=Priority.BOARD)  # queued already: not handed twice
+    assert again.version == first
+    release.set()
+    refresher.pool.shutdown(wait=True)
+    assert res.meta("agents").version > first and res.meta("agents").status is Status.FRESH
