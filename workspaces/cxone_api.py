@@ -292,7 +292,8 @@ class CXoneClient:
             self._rest_by_skip(url, params, path, list_key, listing, skips, deadline)
         elif total is None or len(rows) < total:
             if sized and total is not None:  # counted, but paged by links: one page at a time
-                deadline = started + self.read_seconds(min(MAX_PAGES, -(-min(total, self.max_rows) // self.page_size)), parallel=1)
+                pages = min(MAX_PAGES, -(-min(total, self.max_rows) // self.page_size))
+                deadline = started + self.read_seconds(pages, parallel=1)
             self._rest_by_links(url, path, list_key, listing, deadline)
         if len(listing.rows) > self.max_rows:
             listing.rows, listing.partial = listing.rows[: self.max_rows], True
