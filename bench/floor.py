@@ -247,6 +247,8 @@ class Page:
         self.full_at = None  # when the first full board arrived
         self.delays = {}  # kind -> the Poller's current delay
         self.stale = False  # the board says "stale" (board.js keeps it through 304s)
+        self.inflight = {}  # kind -> when its unanswered request was sent
+        self.network = []  # what the network errors said
 
     def run(self, kind, start, stop):
         import requests
@@ -255,7 +257,8 @@ class Page:
         from urllib3.util import Retry
 
         http = requests.Session()
-        # A browser sends a request again, once, when a kept-alive connection closed under it.
+        # A browser sends a request again, once, when a kept-alive connection closed under it;
+        # it gives a fetch minutes (no timeout of its own): 300 s, past any run's end.
         http.mount("http://", HTTPAdapter(max_retries=Retry(total=1, connect=1, read=1, status=0, redirect=0)))
         http.cookies.update(self.cookies)
         at = start
@@ -275,11 +278,15 @@ class Page:
         if kind == "board" and self.first_sent is None:
             self.first_sent = sent
         try:
-            response = http.get(url, headers=headers, timeout=60)
+            self.inflight[kind] = sent
+            response = http.get(url, headers=headers, timeout=(10, 300))
         except Exception as exc:  # noqa: BLE001  (the page's status 0)
+            self.inflight.pop(kind, None)
             self.records.append((kind, sent, time.time(), 0, None, None, self.stale, type(exc).__name__, 0))
+            self.network.append(f"{type(exc).__name__}: {str(exc)[:160]}")
             return self._delay(kind, "backoff")
         answered = time.time()
+        self.inflight.pop(kind, None)
         status, body = response.status_code, None
         if status == 200:
             try:
@@ -449,11 +456,12 @@ def run(args, supervisors):
             samples.append((time.time() - start["t"], int(cache.info("memory")["used_memory"])))
         end = snapshot()
         stop.set()
-        deadline = time.time() + 90
+        deadline = time.time() + 20
         for thread in threads:
             thread.join(max(0.1, deadline - time.time()))
         redis_end = int(cache.info("memory")["used_memory"])
         keys = cache.dbsize()
+        unanswered = [(kind, sent) for page in pages for kind, sent in list(page.inflight.items())]
         calls = ask("calls", calls_mark)
     finally:
         portal.stop()
@@ -524,6 +532,9 @@ def run(args, supervisors):
         "load_before": [round(x, 2) for x in load_before], "load_after": [round(x, 2) for x in load_after],
         "polls": {kind: len(rs) for kind, rs in by_kind.items()}, "answered": answered,
         "errors": {f"{status} {reason or ''}".strip(): n for (status, reason), n in statuses.most_common()},
+        "network_errors": Counter(m for page in pages for m in page.network).most_common(3),
+        "unanswered": {kind: sum(1 for k, sent in unanswered if k == kind and t0 <= sent < t1) for kind in KINDS},
+        "unanswered_oldest_s": round(max(0.0, time.time() - min((sent for _, sent in unanswered), default=time.time())), 1),
         "cxone_per_minute": round(sum(in_window.values()) / minutes, 1),
         "cxone_per_minute_by_family": {f: round(in_window[f] / minutes, 1) for f in FAMILIES},
         "cxone_full_read_pages_per_board": round(statistics.mean(full_pages), 1),
@@ -570,6 +581,9 @@ def rows_of(r):
     yield "agents · views (agents) · mean board", f"{r['agents']:,} · {r['views']} ({sizes[0]:,}-{sizes[-1]:,}) · {r['mean_board']:,}"
     yield "load average before → after", f"{r['load_before'][0]:.2f} → {r['load_after'][0]:.2f}"
     yield "window s · polls board/skills/assign.", f"{r['window']:g} · {r['polls']['board']}/{r['polls']['skills']}/{r['polls']['assignments']}"
+    unanswered = r.get("unanswered", {})
+    yield "unanswered at the end b/s · oldest", f"{unanswered.get('board', '—')}/{unanswered.get('skills', '—')} · " \
+                                                f"{r.get('unanswered_oldest_s', 0):g} s"
     yield "errors in window", ", ".join(f"{k}: {v}" for k, v in list(r["errors"].items())[:3]) or "none"
     yield "CXone calls / min (in window)", f"{r['cxone_per_minute']:,.0f} ({r['cxone_per_minute'] / r['supervisors']:.1f}/sup.)"
     for f in FAMILIES:
@@ -586,7 +600,7 @@ def rows_of(r):
         yield f"{kind} poll client p50/p99 ms", triple(r["client_ms"].get(kind, [None, None]))
         yield f"{kind} poll gunicorn p50/p99 ms", triple(r["server_ms"].get(kind, [None, None]))
     yield "gunicorn CPU ms / request · cores", f"{r['gunicorn_cpu_ms_per_request']:g} · {r['gunicorn_cores']:g}"
-    yield "gunicorn threads waiting for a CPU", f"{r['gunicorn_waiting']:g}"
+    yield "gunicorn threads waiting for a CPU", f"{r.get('gunicorn_waiting', float('nan')):g}"
     yield "simulator · bench client cores", f"{r['simulator_cores']:g} · {r['client_cores']:g}"
     yield "Redis used_memory MB (sessions) · keys", f"{r['redis_bytes'] / mb:.1f} ({r['redis_bytes_signed_in'] / mb:.1f}) · {r['redis_keys']:,}"
     yield "Redis per supervisor MB", f"{(r['redis_bytes'] - r['redis_bytes_signed_in']) / mb / r['supervisors']:.2f}"
