@@ -243,7 +243,7 @@ class CXoneClient:
                     cxone_says = error_words(response, min(1.0, max(0.001, deadline - self.clock())))
                 if status in (200, 201, 202):
                     limit = max(0, min(PAGE_LIMIT, self.max_bytes - self._bytes))
-                    raw = read_body(response, limit=limit, timeout=max(0.001, deadline - self.clock()))
+                    raw = read_body(response, limit=limit, timeout=max(0.001, deadline - self.clock()), clock=self.clock)
                     with self._bytes_lock:  # pages of one read land on several threads
                         self._bytes += len(raw)
                     body = parse_json(raw) if raw.strip() else {}
