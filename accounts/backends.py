@@ -15,7 +15,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from core.reasons import Reason
 from tenants.models import Tenant
 
-from . import adapters
+from . import adapters, signed_in
 from .models import CXoneIdentity, PortalRole
 from .oidc import claims as claims_rules
 from .oidc import tokens
@@ -157,12 +157,10 @@ class CXoneOIDCBackend(OIDCAuthenticationBackend):
         return user
 
     def get_user(self, user_id):
-        """As ModelBackend's: no user for a deactivated account, tenant or environment, so that session ends."""
-        user = (
-            self.UserModel._default_manager.select_related("cxone_identity__tenant__environment")
-            .filter(pk=user_id)
-            .first()
-        )
+        """As ModelBackend's: no user for a deactivated account, tenant or environment, so that
+        session ends. The user, identity, tenant and environment come from the shared cache when
+        they are current there (accounts/signed_in.py), else in one query."""
+        user = signed_in.user(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
     def user_can_authenticate(self, user):

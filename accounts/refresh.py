@@ -20,7 +20,7 @@ from django.utils import timezone
 from core import http, metrics
 from core.reasons import Reason, RefreshStatus
 
-from . import adapters, events
+from . import adapters, events, tokenstore
 from .models import TokenSession
 from .oidc import id_token as id_tokens
 from .oidc import tokens
@@ -119,6 +119,7 @@ def refresh_after_rejection(pk, rejected_access_token, now=None):
             return _refused_again(row, now)
         if not recent and row.rejection_rounds:  # an old storm, long over: this one starts afresh
             TokenSession.objects.filter(pk=row.pk, refresh_count=row.refresh_count).update(rejection_rounds=0, rejected_until=None)
+            tokenstore.forget([row.pk])
             row.rejection_rounds, row.rejected_until = 0, None
         return None if row.refresh_token else _end(row, Reason.NO_REFRESH_TOKEN)
 
@@ -136,6 +137,7 @@ def _refused_again(row, now):
         return _end(row, Reason.API_UNAUTHORIZED, f"{rounds} refreshes after a 401 refused too")
     until = now + timedelta(seconds=REJECTION_BACKOFF)
     TokenSession.objects.filter(pk=row.pk, refresh_count=row.refresh_count).update(rejection_rounds=rounds, rejected_until=until)
+    tokenstore.forget([row.pk])
     row.rejection_rounds, row.rejected_until = rounds, until
     events.record(events.Kind.REFRESH_FAILED, reason=Reason.API_UNAUTHORIZED, detail=f"round {rounds}: backing off",
                   user_id=row.user_id, tenant_id=row.tenant_id)
@@ -206,6 +208,7 @@ def _refresh_holding(row, owner, *, after_rejection=False, now=None):
     except BaseException:
         # Whatever went wrong, the lease goes with it: the next request may try again.
         TokenSession.objects.filter(pk=row.pk, lease_owner=owner).update(lease_until=None, lease_owner="")
+        tokenstore.forget([row.pk])
         raise
 
 
@@ -249,6 +252,7 @@ def _refresh(row, owner, *, after_rejection=False, now=None):
     if response.id_token:
         values["id_token"] = response.id_token
     TokenSession.objects.filter(pk=row.pk, lease_owner=owner).update(**values)
+    tokenstore.forget([row.pk])
     metrics.session_event(RefreshStatus.REFRESHED, "")
     for name, value in values.items():
         setattr(row, name, value)
@@ -274,6 +278,7 @@ def _failed(row, owner, reason, detail=""):
     TokenSession.objects.filter(pk=row.pk, lease_owner=owner).update(
         lease_until=None, lease_owner="", failures=failures, retry_at=retry_at
     )
+    tokenstore.forget([row.pk])
     if row.expires_at <= now:
         return _end(row, Reason.REFRESH_FAILED_EXPIRED, reason)
     row.failures, row.retry_at = failures, retry_at

@@ -4,8 +4,9 @@ Two things can change it while sessions are open:
 
 - **The tenant's supervisor roles** (the admin edits them): `apply_tenant_mapping` re-derives
   every identity's portal role from the CXone role stored at sign-in, in the database, when
-  the tenant is saved (accounts/signals.py). Each request loads the identity afresh with the
-  user, so the next request of every open session sees the new role; no session ends.
+  the tenant is saved (accounts/signals.py), and forgets the changed users' cached copies
+  (accounts/signed_in.py), so the next request of every open session sees the new role; no
+  session ends.
 - **The user's CXone role** (changed in CXone, seen as a 403 on a supervisor read): the
   workspace calls `reconsider(identity)`. At the user's next request, the middleware calls
   `recheck(request, identity)`, which refreshes the tokens once and reads `role.legacyId` from
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from core.reasons import Reason
 
+from . import signed_in
 from .models import CXoneIdentity, PortalRole
 
 logger = logging.getLogger(__name__)
@@ -33,8 +35,14 @@ def apply_tenant_mapping(tenant):
     names = sorted(tenant.supervisor_role_names)
     identities = CXoneIdentity.objects.filter(tenant_id=tenant.pk)
     supervising = Q(cxone_role__in=names) & ~Q(cxone_role="")
-    promoted = identities.filter(supervising).exclude(portal_role=PortalRole.SUPERVISOR).update(portal_role=PortalRole.SUPERVISOR)
-    demoted = identities.exclude(supervising).exclude(portal_role=PortalRole.AGENT).update(portal_role=PortalRole.AGENT)
+    to_promote = identities.filter(supervising).exclude(portal_role=PortalRole.SUPERVISOR)
+    to_demote = identities.exclude(supervising).exclude(portal_role=PortalRole.AGENT)
+    changing = [*to_promote.values_list("user_id", flat=True), *to_demote.values_list("user_id", flat=True)]
+    if not changing:
+        return 0
+    promoted = to_promote.update(portal_role=PortalRole.SUPERVISOR)
+    demoted = to_demote.update(portal_role=PortalRole.AGENT)
+    signed_in.forget_users(changing)
     if promoted or demoted:
         logger.info(
             "portal roles re-derived",
@@ -54,6 +62,7 @@ def reconsider(identity, now=None):
     )
     if scheduled:
         identity.role_recheck = True
+        signed_in.forget_users([identity.user_id])
     return bool(scheduled)
 
 
@@ -71,6 +80,7 @@ def recheck(request, identity, now=None):
     identity.role_recheck = False
     if not claimed:
         return None
+    signed_in.forget_users([identity.user_id])
     pk = tokenstore.row_id(request.session)
     outcome = refresh.refresh_now(pk)
     if outcome.ended or outcome.row is None:
@@ -78,6 +88,7 @@ def recheck(request, identity, now=None):
     if outcome.status != refresh.RefreshStatus.REFRESHED:
         # CXone could not be asked now (back-off, or another refresh in flight): try again later.
         CXoneIdentity.objects.filter(pk=identity.pk).update(role_recheck=True, role_checked_at=None)
+        signed_in.forget_users([identity.user_id])
         return outcome
     row = outcome.row
     # The new access token first: a refresh may keep the id_token of the sign-in.
@@ -85,6 +96,7 @@ def recheck(request, identity, now=None):
     portal_role = PortalRole.for_cxone_role(identity.tenant, role)
     if (role, portal_role) != (identity.cxone_role, identity.portal_role):
         CXoneIdentity.objects.filter(pk=identity.pk).update(cxone_role=role, portal_role=portal_role)
+        signed_in.forget_users([identity.user_id])
         logger.info(
             "portal role re-read from CXone",
             extra={"event": "role", "reason": Reason.ROLE_CHANGED, "user_id": identity.user_id,

@@ -3,7 +3,9 @@ refresh token outlives the decision: the token rows go at once, and the sessions
 their next request (the backend's get_user no longer returns the user). Deleting a CXone
 identity deletes its portal user, their sessions and tokens. Every sign-in stamps its session
 with its start (the absolute limit, accounts/middleware.py); a password sign-in is indexed
-for "sign out everywhere"; a tenant's supervisor roles re-derive its users' portal roles."""
+for "sign out everywhere"; a tenant's supervisor roles re-derive its users' portal roles. Every
+save or delete of a user, identity, tenant, environment or token row forgets the copy a
+signed-in request reads from the shared cache (accounts/signed_in.py, accounts/tokenstore.py)."""
 import logging
 from datetime import timedelta
 
@@ -20,7 +22,7 @@ from core.web import loggable
 
 from tenants.models import Environment, Tenant
 
-from . import roles
+from . import roles, signed_in, tokenstore
 from .models import CXoneIdentity, PasswordSession, TokenSession
 
 SIGNED_IN_AT = "cxone_signed_in_at"
@@ -116,8 +118,39 @@ def identity_deleted(sender, instance, origin=None, **kwargs):
     get_user_model().objects.filter(pk=instance.user_id).delete()
 
 
+# --- what a signed-in request reads from the shared cache follows every write (signed_in.py) ---
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="cxone-cached-user-saved")
+@receiver(post_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="cxone-cached-user-deleted")
+def user_changed(sender, instance, **kwargs):
+    signed_in.forget_users([instance.pk])
+
+
+@receiver(post_save, sender=CXoneIdentity, dispatch_uid="cxone-cached-identity-saved")
+@receiver(post_delete, sender=CXoneIdentity, dispatch_uid="cxone-cached-identity-deleted")
+def identity_changed(sender, instance, **kwargs):
+    signed_in.forget_users([instance.user_id])
+
+
+@receiver(post_save, sender=Tenant, dispatch_uid="cxone-cached-tenant-saved")
+@receiver(post_delete, sender=Tenant, dispatch_uid="cxone-cached-tenant-deleted")
+def tenant_changed(sender, instance, **kwargs):
+    signed_in.forget_tenants([instance.pk])
+
+
+@receiver(post_save, sender=TokenSession, dispatch_uid="cxone-cached-tokens-saved")
+@receiver(post_delete, sender=TokenSession, dispatch_uid="cxone-cached-tokens-deleted")
+def tokens_changed(sender, instance, **kwargs):
+    tokenstore.forget([instance.pk])
+
+
+@receiver(post_save, sender=Environment, dispatch_uid="cxone-cached-environment-saved")
+def environment_changed(sender, instance, **kwargs):
+    signed_in.forget_environment(instance.pk)  # deleting one is refused while it has tenants
+
+
 @receiver(post_save, sender=Tenant, dispatch_uid="cxone-tenant-roles")
 def tenant_roles_saved(sender, instance, **kwargs):
     """Whatever changed on the tenant, its users' portal roles follow its supervisor roles at
-    their next request (two UPDATEs that touch only the users whose role differs)."""
+    their next request (the users whose role differs: found, updated, their cached copies forgotten)."""
     roles.apply_tenant_mapping(instance)

@@ -12,6 +12,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
+from core import sessions
 from core.reasons import Reason
 
 from . import events
@@ -53,6 +54,7 @@ def end_sessions(user_ids, now=None):
         Session.objects.filter(session_key__in=list(owners)).delete()
         tokens.delete()
         PasswordSession.objects.filter(user_id__in=user_ids).delete()
+        sessions.forget(owners)  # the copies in the shared cache (core/sessions.py)
     return {key: owners[key] for key in live}, ended_rows
 
 

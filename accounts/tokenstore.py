@@ -1,11 +1,24 @@
 """Where a signed-in session's CXone tokens live: a TokenSession row, encrypted.
 
 The Django session carries only the row's id plus the access token's expiry and lifetime,
-so that a request whose token is fresh needs no database read or write to know it.
+so that a request whose token is fresh needs no database read or write to know it. A request
+that needs the tokens (a CXone call; the board's proof checks which token it holds on every
+poll) reads the row from the shared cache while it is current there (CACHE_SESSIONS), its
+tokens encrypted there as in the database (`core/cached_rows.py`); every write forgets that
+copy: a save or delete (accounts/signals.py) and each update a refresh makes (accounts/refresh.py).
+Refreshing itself always reads the row from the database (its lease is a conditional UPDATE).
 """
 from datetime import datetime, timezone as dt_timezone
 
+from django.core.exceptions import ValidationError
+
+from core import cached_rows
+from core.crypto import KeyMismatch
+
+from . import signed_in
 from .models import TokenSession
+
+KIND = "tokens"
 
 ROW_KEY = "cxone_token_session"
 EXPIRES_KEY = "cxone_expires_at"
@@ -54,10 +67,45 @@ def current(request):
     """This session's TokenSession (loaded at most once per request)."""
     if not hasattr(request, "_cxone_token_session"):
         pk = row_id(request.session)
-        request._cxone_token_session = (
-            TokenSession.objects.select_related("tenant__environment").filter(pk=pk).first() if pk else None
-        )
+        request._cxone_token_session = read(pk) if pk else None
     return request._cxone_token_session
+
+
+def read(pk):
+    """The row with its tenant and environment: the shared cache's copy while current, else
+    the database."""
+    if not cached_rows.enabled():
+        return _from_database(pk)
+    try:
+        pk = TokenSession._meta.pk.to_python(pk)
+    except ValidationError:
+        return None
+    found = cached_rows.read(KIND, pk, lambda: _load(pk))
+    if found is None:
+        return None
+    try:
+        row = cached_rows.instance_of(TokenSession, found)
+    except KeyMismatch:  # sealed under a key this instance no longer lists: the database decides
+        return _from_database(pk)
+    tenant = signed_in.tenant_of(row.tenant_id)
+    if tenant is None:
+        return None
+    row.tenant = tenant
+    return row
+
+
+def forget(pks):
+    """These rows changed (a refresh's updates) or went: their copies are never served again."""
+    cached_rows.forget(KIND, list(pks))
+
+
+def _from_database(pk):
+    return TokenSession.objects.select_related("tenant__environment").filter(pk=pk).first()
+
+
+def _load(pk):
+    row = TokenSession.objects.filter(pk=pk).first()
+    return (cached_rows.values_of(row, sealed=True), cached_rows.SECONDS) if row is not None else (None, 0)
 
 
 def discard(request):

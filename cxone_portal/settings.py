@@ -137,10 +137,18 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     )
 CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=2.0)
 
-# Database sessions (core/sessions.py), not cached_db: a session signed out while Redis was
-# unreachable would come back from the cache when it returns, and every signed-in request
-# reads the user and tokens from the database anyway; a Redis outage then leaves sessions alone.
+# Database sessions (core/sessions.py). With CACHE_SESSIONS on, a request reads its session and
+# its user, identity and tenant from the shared cache (an unchanged poll: no database
+# transaction); every write forgets the copy, and a write the cache missed (Redis unreachable)
+# makes every copy refused once it answers (core/cached_rows.py). On by default with a shared
+# cache; off with local memory, where each process would keep its own copies (a sign-out in one
+# would not reach another): turn it on there only for a single process (`runserver`).
 SESSION_ENGINE = "core.sessions"
+CACHE_SESSIONS = env.bool(
+    "CACHE_SESSIONS",
+    default=CACHES["default"]["BACKEND"] not in ("django.core.cache.backends.locmem.LocMemCache",
+                                                 "django.core.cache.backends.dummy.DummyCache"),
+)
 # An absolute limit from sign-in, whatever the refreshes (accounts/middleware.py ends the
 # session with `session_expired`; the session row and cookie expire with it).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)

@@ -76,6 +76,19 @@ def _spec(obj):
 NO_FAILURE = {"discovery_reason": "", "discovery_detail": ""}
 
 
+def stored(obj):
+    """A result was written without `save()`: signed-in requests' copies of the tenant (and its
+    environment) are forgotten, so the next request serves the new API endpoint."""
+    from accounts import signed_in
+
+    from .models import Tenant
+
+    if isinstance(obj, Tenant):
+        signed_in.forget_tenants([obj.pk])
+    else:
+        signed_in.forget_environment(obj.pk)
+
+
 def refresh(obj, *, keep_stale=True):
     """Fetch anew and store; on failure keep the last good result when allowed."""
     kind, fetch, field, key = _spec(obj)
@@ -87,6 +100,7 @@ def refresh(obj, *, keep_stale=True):
         previous = getattr(obj, field)
         failed = {"discovery_reason": exc.reason.value, "discovery_detail": exc.detail[:300]}
         model.objects.filter(pk=obj.pk).update(**failed)
+        stored(obj)
         obj.discovery_reason, obj.discovery_detail = failed.values()
         if keep_stale and previous:
             logger.warning("discovery failed; keeping the last good result", extra={**log, "reason": exc.reason, "detail": exc.detail})
@@ -96,6 +110,7 @@ def refresh(obj, *, keep_stale=True):
         raise
     now = timezone.now()
     model.objects.filter(pk=obj.pk).update(**{field: document, "discovered_at": now, **NO_FAILURE})
+    stored(obj)
     setattr(obj, field, document)
     obj.discovered_at, obj.discovery_reason, obj.discovery_detail = now, "", ""
     cache.set(key, document, settings.CXONE_DISCOVERY_TTL)

@@ -16,6 +16,11 @@ from cxone_portal.settings import *  # noqa: E402,F401,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Sessions and signed-in users through the cache on the embedded defaults too: a test process
+# serves alone, so its local-memory cache is the one every request sees (processes the tests
+# start get the deployed default: off with local memory).
+CACHE_SESSIONS = True
+
 # A file, not pytest-django's shared in-memory database: threads in the concurrency tests
 # then get their own connections with SQLite's real locking, as in production.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405

@@ -3,7 +3,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
+from core.sessions import SessionStore  # the engine the portal runs (it forgets the cached copy)
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
