@@ -372,6 +372,8 @@ def run(args, supervisors):
                                               "teams": args.teams, "view_list": view_list, "supervisors": supervisors}),
         daemon=True)
     simulator.start()
+    if not parent.poll(300):
+        raise RuntimeError("the simulator's process did not start")
     sim = parent.recv()
 
     def ask(*command):
@@ -465,6 +467,7 @@ def run(args, supervisors):
         calls = ask("calls", calls_mark)
     finally:
         portal.stop()
+        log_bytes = (tmp / "gunicorn.log").read_bytes()
         try:
             ask("stop")
         except (EOFError, OSError):
@@ -472,6 +475,13 @@ def run(args, supervisors):
         simulator.join(10)
         if own_redis is not None:
             own_redis.stop()
+        import shutil
+
+        for _ in range(10):  # gunicorn's workers may still be leaving their metrics files
+            shutil.rmtree(tmp, ignore_errors=True)
+            if not tmp.exists():
+                break
+            time.sleep(0.5)
     load_after = os.getloadavg()
 
     # --- the figures ---
@@ -481,11 +491,8 @@ def run(args, supervisors):
     answered = 0
     import calendar
 
-    with open(tmp / "gunicorn.log") as log:
-        log.seek(start["log"])
-        text = log.read()
     position = start["log"]
-    for line in text.splitlines(keepends=True):
+    for line in log_bytes[start["log"]:].decode("utf-8", "replace").splitlines(keepends=True):
         position += len(line.encode())
         try:
             entry = json.loads(line)
@@ -636,15 +643,18 @@ def main():
     parser.add_argument("--threads", type=int, default=int(ORIGINAL_ENV.get("GUNICORN_THREADS", 4)))
     parser.add_argument("--database-url", default=ORIGINAL_ENV.get("DATABASE_URL", ""),
                         help="PostgreSQL; the bench drops and creates this database (default: $DATABASE_URL)")
-    parser.add_argument("--cache-url", default="", help="a Redis to use instead of a redis-server of the bench's own")
+    parser.add_argument("--cache-url", default="", help="a Redis db to use (and empty!) instead of a redis-server of the bench's own")
     parser.add_argument("--skills-etag", action="store_true", help="the skills poll sends If-None-Match (board.js does not yet)")
     parser.add_argument("--json", nargs="?", const="", default=None, metavar="PATH",
                         help="also write the figures as JSON (default path var/bench/floor-<time>.json)")
     parser.add_argument("--baseline", action="append", default=[], metavar="JSON", help="a saved run's columns beside these")
     parser.add_argument("--seed", type=int, default=24)
     args = parser.parse_args()
-    if not args.database_url.startswith(("postgres://", "postgresql://")):
-        parser.error("a PostgreSQL DATABASE_URL (or --database-url) of the bench's own is needed")
+    from urllib.parse import urlsplit
+
+    if not args.database_url.startswith(("postgres://", "postgresql://")) or \
+            urlsplit(args.database_url).path.lstrip("/") in ("", "postgres", "template0", "template1"):
+        parser.error("a PostgreSQL DATABASE_URL (or --database-url) naming a database of the bench's own is needed")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
     random.seed(args.seed)
     counts = [int(n) for n in args.supervisors.split(",") if n.strip()]
