@@ -184,8 +184,8 @@ def measure(args):
                 time.sleep(0.1)
             return {"seconds": None, "polls": polls, "answers": answers, "version": after_version}
 
-        out = {"root": root, "simulator_root": common.ROOT, "agents": args.agents, "page_cap": args.page_cap, "latency_ms": args.latency_ms,
-               "timeout": settings.CXONE_HTTP_TIMEOUT, "load_before": os.getloadavg()}
+        out = {"root": root, "simulator_root": common.ROOT, "agents": args.agents, "page_cap": args.page_cap,
+               "latency_ms": args.latency_ms, "timeout": settings.CXONE_HTTP_TIMEOUT, "load_before": os.getloadavg()}
         cache.clear()
         wire.take()
         with reads_lock:
@@ -266,7 +266,8 @@ def main():
             done = subprocess.run(command, capture_output=True, text=True, timeout=args.give_up * (args.rereads + 1) * 3 + 120)
             if done.returncode != 0:
                 sys.exit(f"{label} ({root}) failed:\n{done.stderr[-3000:]}")
-            results.append((f"{label} ({os.path.basename(os.path.abspath(root))})", json.loads(done.stdout.strip().splitlines()[-1])))
+            name = os.path.basename(os.path.abspath(root))
+            results.append((f"{label} ({name})", json.loads(done.stdout.strip().splitlines()[-1])))
         print_side_by_side(results)
         return
     result = measure(args)

@@ -1,6 +1,9 @@
 """Wall-clock figures the tests used to hold as budgets (a busy machine failed them), printed
-here instead: the simulator's 3,000-agent pages, and how long the requests that do not fetch
-wait while one does (CXone slow) or while the tenant's slots are taken.
+here instead: the simulator's 3,000-agent pages; how long the requests that do not fetch wait
+while one does (CXone slow) or while the tenant's slots are taken; how long a board read takes
+on each hostile CXone answer (tests/test_api_fuzz.py); how long the portal's bounded read takes
+to give up a slow drip and a 300 MB body from an OpenID Provider (tests/test_fuzz.py). The slow
+tenant's neighbour under gunicorn is bench/slow_tenant.py.
 
     .venv/bin/python bench/timings.py [--rounds 5] [--latency-ms 400]
 
@@ -90,6 +93,65 @@ def busy_answer(latency):
     return answered
 
 
+def hostile_api_slowest():
+    """The slowest board read (ms) over tests/test_api_fuzz.py's hostile CXone answers (the
+    test's own bounds: 300 agents, a 3 s deadline), and which answer it was."""
+    from tests.test_api_fuzz import HOSTILE, HostileCXone
+
+    hostile, slowest = HostileCXone(), (0.0, "")
+    try:
+        for name, answer in HOSTILE.items():
+            hostile.answer = answer
+            tenant = SimpleNamespace(pk=uuid.uuid4().int, api_base_url=hostile.base)
+            ws = Workspace(tenant, "u1", TokenSource(lambda: "token", lambda rejected: None),
+                           cache=LocMemCache(uuid.uuid4().hex, {}), limits=Limits(max_agents=300, timeout=3),
+                           session=requests.Session())
+            started = time.perf_counter()
+            try:
+                ws.board()
+            except Exception:  # a reason: what the view answers; only the time matters here
+                pass
+            slowest = max(slowest, ((time.perf_counter() - started) * 1000, name))
+    finally:
+        hostile.stop()
+    return slowest
+
+
+def _drip(seconds):
+    yield b'{"access_token": "'
+    for _ in range(int(seconds / 0.1)):
+        time.sleep(0.1)  # the slow peer waits, not the bench
+        yield b"a"
+    yield b'"}'
+
+
+def _huge(megabytes):
+    yield b'{"access_token": "'
+    for _ in range(megabytes):
+        yield b"A" * (1 << 20)
+    yield b'"}'
+
+
+def op_gives_up(hook, deadline=1.0):
+    """ms until the portal's bounded read (core/untrusted.py: 256 KiB, `deadline` s) gives up an
+    OpenID Provider's answer that `hook` makes hostile (the JWKS here)."""
+    from core.untrusted import UntrustedBodyError, read_body
+
+    op = RunningSimulator()
+    try:
+        jwks_uri = requests.get(op.issuer + "/.well-known/openid-configuration", timeout=10).json()["jwks_uri"]
+        op.simulator.body_hooks = {"jwks": hook}
+        started = time.perf_counter()
+        try:
+            with requests.get(jwks_uri, stream=True, timeout=deadline) as response:
+                read_body(response, timeout=deadline)
+        except (UntrustedBodyError, requests.RequestException):
+            pass
+        return (time.perf_counter() - started) * 1000
+    finally:
+        op.stop()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
@@ -100,10 +162,17 @@ def main():
     pages = [simulator_pages() for _ in range(args.rounds)]
     beside = [max(waits_beside_a_fetch(latency)) for _ in range(args.rounds)]
     busy = [busy_answer(latency) for _ in range(args.rounds)]
+    hostile = [hostile_api_slowest() for _ in range(args.rounds)]
+    drip = [op_gives_up(lambda body: _drip(60)) for _ in range(args.rounds)]
+    huge = [op_gives_up(lambda body: _huge(300)) for _ in range(args.rounds)]
     for label, values in (("simulator, 3,000 agents: first page (team built)", [p[0] for p in pages]),
                           ("simulator, 3,000 agents: all 60 pages of 50", [p[1] for p in pages]),
                           (f"tabs beside a fetch (CXone {args.latency_ms:.0f} ms): slowest of three", beside),
-                          ("api_busy while the tenant's slot is held: answer", busy)):
+                          ("api_busy while the tenant's slot is held: answer", busy),
+                          (f"hostile CXone API: slowest board read of tests/test_api_fuzz.py's answers ({max(hostile)[1]})",
+                           [h[0] for h in hostile]),
+                          ("OP's 60 s drip given up (deadline 1 s)", drip),
+                          ("OP's 300 MB body given up (limit 256 KiB)", huge)):
         print(f"{label}: median {statistics.median(values):.0f} ms, worst {max(values):.0f} ms")
 
 

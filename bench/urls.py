@@ -5,7 +5,7 @@ from django.views.decorators.cache import never_cache
 from mozilla_django_oidc import views as stock
 
 from cxone_portal.urls import urlpatterns as portal
-from workspaces.views import supervisor_required
+from workspaces.api import SUPERVISOR, page_view
 
 
 def old_board_key(request):
@@ -14,7 +14,7 @@ def old_board_key(request):
 
 
 @never_cache
-@supervisor_required
+@page_view(SUPERVISOR)
 def old_board(request):
     """The board's cached poll before issue 15 (bench/board_scale.py's baseline): the agents
     dict unpickled from the cache, sorted by last and first name, encoded on every poll."""

@@ -3,7 +3,9 @@
 Django's Redis backend waits a socket timeout on every call while Redis hangs, and a request
 makes several calls. `RedisCache` here trips a per-process breaker on the first connection
 error or timeout: for `CACHE_RETRY_SECONDS` every call fails at once with `CacheUnavailable`,
-then the next call tries Redis again. Callers that need the cache to be right (the board's
+then the next call tries Redis again. A Redis that answers but refuses writes (MISCONF after a
+failed background save, OOM at maxmemory, READONLY) counts as unreachable: without it, every
+request whose best-effort write it refused was a 500. Callers that need the cache to be right (the board's
 fetch leases and state) let the error reach `core/outage.py`, which answers 503
 `cache_unavailable`; callers for whom a cache is only a shortcut (discovery, JWKS, rate limits,
 language preferences) use `best_effort`, which behaves like an empty cache that forgets every
@@ -56,15 +58,24 @@ class Breaker:
 breaker = Breaker()
 
 
+# Redis up but refusing writes: MISCONF (a background save failed, with stop-writes-on-bgsave-error),
+# OOM (maxmemory reached under noeviction; redis-py's OutOfMemoryError), READONLY (a replica).
+REFUSALS = ("MISCONF", "OOM", "READONLY")
+
+
 def is_cache_failure(exc):
-    """A connection-level failure of the cache (not a bad key or value)."""
+    """A connection-level failure of the cache, or a Redis that refuses writes (not a bad key or
+    value): unusable until it recovers, like an unreachable one."""
     if isinstance(exc, CacheUnavailable):
         return True
     try:
         import redis
     except ImportError:  # pragma: no cover - redis is a runtime dependency
         return False
-    return isinstance(exc, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError))
+    errors = redis.exceptions
+    if isinstance(exc, (errors.ConnectionError, errors.TimeoutError, errors.ReadOnlyError, errors.OutOfMemoryError)):
+        return True
+    return isinstance(exc, errors.ResponseError) and str(exc).startswith(REFUSALS)
 
 
 def _guarded(method):

@@ -79,6 +79,16 @@ TEAM_ACW = {team: next(c for c in codes if c.is_acw) for team, codes in TEAM_COD
 TEAM_AWAY = {team: [c for c in codes if c.is_active and not c.is_acw and c not in (BREAK, LUNCH)]
              for team, codes in TEAM_CODES.items()}
 
+
+def team_name(team_id):
+    """The demo's four names, then "Team 5", "Team 6", … for a tenant of more teams (`team_count`)."""
+    return TEAMS[team_id - 1] if team_id <= len(TEAMS) else f"Team {team_id}"
+
+
+def like(team_id):
+    """The demo team whose skills and codes a team past the fourth borrows (5 -> 1, 6 -> 2, …)."""
+    return (team_id - 1) % len(TEAMS) + 1
+
 # NICE's agent SDK enum (agent-state/enum/agent-states-id): the ids CXone gives each state.
 STATE_IDS = {"LoggedOut": 0, "Available": 1, "Unavailable": 2, "InboundContact": 3, "OutboundContact": 4, "InboundConsult": 5,
              "OutboundConsult": 6, "Dialer": 7, "LoggedIn": 8}
@@ -195,14 +205,16 @@ class Agent:
 
     @property
     def team_name(self):
-        return TEAMS[self.team_id - 1]
+        return team_name(self.team_id)
 
 
 class Team:
     """One tenant's agents, skills and their days, as functions of the clock."""
 
-    def __init__(self, tenant, size=TEAM_SIZE):
+    def __init__(self, tenant, size=TEAM_SIZE, team_count=None):
         self.tenant, self.size = tenant, size
+        # The demo's four teams; more (benchmarks: many distinct views) only when asked for.
+        self.team_count = team_count or len(TEAMS)
         self.lock = threading.RLock()
         self.agents, self.by_id = [], {}
         self.removed = set()
@@ -219,7 +231,7 @@ class Team:
                 next_id += 1
             seed = _h(tenant.tenant_id, next_id)
             self._add(next_id, FIRST[seed % len(FIRST)], LAST[(seed >> 8) % len(LAST)], f"agent{next_id}@{tenant.slug}.example",
-                      (seed >> 16) % len(TEAMS) + 1, "Agent", persona=False, seed=seed, generated=n)
+                      (seed >> 16) % self.team_count + 1, "Agent", persona=False, seed=seed, generated=n)
 
     def _add(self, agent_id, first, last, username, team_id, role, persona, seed=None, generated=0):
         agent = Agent()
@@ -227,10 +239,10 @@ class Team:
         agent.seed = seed if seed is not None else _h(self.tenant.tenant_id, agent_id)
         agent.team_id, agent.persona = team_id, persona
         agent.info = {"agentId": agent_id, "firstName": first, "lastName": last, "userName": username, "emailAddress": username,
-                      "teamId": team_id, "teamName": TEAMS[team_id - 1], "isSupervisor": role in READING, "profileName": role,
+                      "teamId": team_id, "teamName": team_name(team_id), "isSupervisor": role in READING, "profileName": role,
                       "isActive": True, "timeZone": "UTC"}
-        agent.skills = TEAM_SKILLS[team_id]
-        agent.acw_code, agent.away_codes = TEAM_ACW[team_id], TEAM_AWAY[team_id]
+        agent.skills = TEAM_SKILLS[like(team_id)]
+        agent.acw_code, agent.away_codes = TEAM_ACW[like(team_id)], TEAM_AWAY[like(team_id)]
         r = _mix(agent.seed)
         agent.long = not persona and r % 100 < 10
         if persona:  # the demo's own users work long days, so signing in as them shows a live day most hours
@@ -246,6 +258,12 @@ class Team:
         agent.touched = 0.0
         self.agents.append(agent)
         self.by_id[agent_id] = agent
+
+    def has_team(self, team_id):
+        return isinstance(team_id, int) and 1 <= team_id <= self.team_count
+
+    def skills_of(self, team_id):
+        return TEAM_SKILLS[like(team_id)] if self.has_team(team_id) else ()
 
     # --- who is listed ---------------------------------------------------------------------------
 
@@ -798,7 +816,7 @@ class _Call:
         """The skills of the teams this caller sees (all of them for an unlimited view)."""
         if self.teams is None:
             return skills
-        seen = {s.id for t in self.teams for s in TEAM_SKILLS.get(t, ())}
+        seen = {s.id for t in self.teams for s in self.team.skills_of(t)}
         return [s for s in skills if s.id in seen]
 
 
@@ -853,11 +871,12 @@ _COMPILED = [(method, template, _pattern(template), handler, access) for method,
 
 class CXoneAPI:
     """Answers the API paths for one simulator (its tenants, its token keys). Tests steer it
-    through plain attributes: `clock`, `team_size`, `page_cap`, `faults`, `revoked`, `shapes`, `dropped`."""
+    through plain attributes: `clock`, `team_size`, `team_count`, `page_cap`, `faults`, `revoked`, `shapes`, `dropped`."""
 
     def __init__(self, simulator, *, team_size=TEAM_SIZE, page_cap=PAGE_CAP, clock=time.time):
         self.sim = simulator
         self.team_size = team_size  # agents per tenant (the tenant's users among them)
+        self.team_count = None  # teams per tenant: the demo's four, or more (benchmarks' views)
         self.page_cap = page_cap  # the largest `top` honoured
         self.clock = clock  # () -> epoch seconds: the world is a function of it
         self.teams = {}
@@ -877,8 +896,8 @@ class CXoneAPI:
     def team(self, tenant):
         with self._lock:
             team = self.teams.get(tenant.tenant_id)
-            if team is None or team.size != self.team_size:
-                team = self.teams[tenant.tenant_id] = Team(tenant, self.team_size)
+            if team is None or team.size != self.team_size or team.team_count != (self.team_count or len(TEAMS)):
+                team = self.teams[tenant.tenant_id] = Team(tenant, self.team_size, self.team_count)
             return team
 
     def team_of(self, tenant_id):
@@ -1108,7 +1127,7 @@ class CXoneAPI:
 
     def _team_performance(self, ctx):
         team_id = int(ctx.args["teamId"])
-        if not 1 <= team_id <= len(TEAMS):
+        if not ctx.team.has_team(team_id):
             return 404, {"message": "No such team."}
         window, bad = self._window(ctx, required=True)
         if bad:
@@ -1183,12 +1202,12 @@ class CXoneAPI:
 
     def _unavailable_codes(self, ctx):
         team_id = int(ctx.args["teamId"])
-        if team_id not in TEAM_CODES:
+        if not ctx.team.has_team(team_id):
             return 404, {"message": "No such team."}
-        codes = TEAM_CODES[team_id]
+        codes = TEAM_CODES[like(team_id)]
         if _flag(ctx.params.get("activeOnly")):
             codes = [c for c in codes if c.is_active]
-        return 200, {"teamId": team_id, "teamName": TEAMS[team_id - 1], "unavailableCodes": [
+        return 200, {"teamId": team_id, "teamName": team_name(team_id), "unavailableCodes": [
             {"outstateId": c.id, "outstateName": c.name, "isActive": c.is_active, "isAcw": c.is_acw,
              "agentTimeoutMins": c.timeout} for c in codes]}
 
@@ -1202,7 +1221,7 @@ class CXoneAPI:
         code = None
         if state == "Unavailable" and ctx.params.get("outStateId"):
             wanted = ctx.params["outStateId"]
-            code = next((c for c in TEAM_CODES[agent.team_id] if c.is_active and str(c.id) == wanted), None)
+            code = next((c for c in TEAM_CODES[like(agent.team_id)] if c.is_active and str(c.id) == wanted), None)
             if code is None:
                 return self._bad(f"outStateId {wanted} is not an active unavailable code of the agent's team.")
         status, problem = ctx.team.set_state(agent, ctx.now, state, code)
@@ -1242,7 +1261,7 @@ class CXoneAPI:
                 error = "targetType is Agent, Team or Everyone."
             elif kind == "agent" and (target is None or team.get(target) is None or not ctx.sees(team.get(target).team_id, target)):
                 error = "targetId is not an agent of this business unit."
-            elif kind == "team" and (target not in TEAM_CODES or not ctx.sees(target)):
+            elif kind == "team" and (not team.has_team(target) or not ctx.sees(target)):
                 error = "targetId is not a team of this business unit."
             elif start is None:
                 error = "startDate is an ISO-8601 date."

@@ -146,9 +146,12 @@ def chromium():
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         procs.missing(f"Chromium not found at {CHROMIUM}: install Debian's `chromium` package to run the browser tests")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         procs.missing("playwright is not installed (pip install -r requirements.txt)")
+    # An assertion waits for its condition at most this long (playwright's default is 5 s): a
+    # deadline that only bounds the wait, generous for a loaded machine; a pass returns at once.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser

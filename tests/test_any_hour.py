@@ -11,6 +11,7 @@ from django.test import Client
 from accounts.models import TokenSession
 from core.models import UserPreference
 from simulator.api import TEAM_SIZE
+from workspaces import messages as messages_module
 from workspaces import skills as skills_view
 from workspaces.adapter import Workspace
 from workspaces.resources import iso
@@ -77,3 +78,26 @@ def test_todays_figures_are_read_again_when_the_local_day_turns(cxone, portal_cl
     supervisor.client.get("/api/supervisor/skills/", **XHR)
     assert summary_calls(cxone) == 2  # and then once a minute again
     assert timedelta(seconds=50) == timedelta(seconds=portal_clock.now - before_midnight)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("edge", EDGES)
+def test_a_message_across_midnight_is_in_the_inbox_until_its_expiry(cxone, portal_clock, edge):
+    """Sent two minutes before or after midnight with five minutes to live: CXone is told the
+    injected now as its start, the agent's inbox lists it until five minutes on, then not."""
+    from .test_actions import post
+    from .test_messages import inbox
+
+    now, zone = EDGES[edge]
+    portal_clock.at(now)
+    supervisor = signed_in(cxone, SUPERVISOR, zone)
+    agent = signed_in(cxone, AGENT, zone)
+    body = {"targetType": "Everyone", "subject": "Midnight", "message": "Shift change.", "expireMinutes": 5}
+    assert post(supervisor, "/api/supervisor/messages/", body).status_code == 200
+    told = [m for m in cxone.sim.api.team_of(str(cxone.tenant().tenant_id)).messages if m["row"]["subject"] == "Midnight"]
+    assert [(m["start"], m["until"]) for m in told] == [(now, now + 300)]
+    assert [m["subject"] for m in inbox(agent)] == ["Midnight"]
+    portal_clock.later(299)  # a second before it expires (the inbox's cache ran out long before)
+    assert [m["subject"] for m in inbox(agent)] == ["Midnight"]
+    portal_clock.later(1 + messages_module.INBOX_MAX_SECONDS)
+    assert inbox(agent) == []

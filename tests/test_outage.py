@@ -103,6 +103,39 @@ def test_with_redis_down_sign_in_and_pages_work_and_live_data_answers_503_cache_
     assert other.client.get("/account/").status_code == 302  # signed out: to the sign-in page
 
 
+def test_redis_refusing_writes_is_a_cache_failure_not_another_error():
+    from redis.exceptions import OutOfMemoryError, ReadOnlyError, ResponseError
+
+    for refused in (ResponseError("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk."),
+                    OutOfMemoryError("command not allowed when used memory > 'maxmemory'."),
+                    ReadOnlyError("You can't write against a read only replica.")):
+        assert portal_cache.is_cache_failure(refused), refused
+    assert not portal_cache.is_cache_failure(ResponseError("WRONGTYPE Operation against a key holding the wrong kind of value"))
+
+
+@pytest.mark.django_db
+def test_a_redis_that_refuses_writes_is_503_cache_unavailable_and_sign_in_works(settings, cxone, tmp_path):
+    """Redis up, reads answered, every write refused (OOM at maxmemory here; MISCONF after a failed
+    background save is the same): an outage like an unreachable Redis, never a 500 on every request
+    whose best-effort write it refused (the user's preferences, a rate limit, the JWKS)."""
+    import redis
+
+    from .deployment import Redis
+
+    server = Redis(tmp_path)
+    try:
+        redis.Redis(port=server.port).config_set("maxmemory", 1)
+        settings.CACHES = redis_cache(server.url, timeout=5)
+        browser = Browser(Client(raise_request_exception=False), cxone)
+        assert browser.sign_in(username=SUPERVISOR).status_code == 302
+        assert browser.client.get("/api/session/", **XHR).status_code == 200
+        assert browser.client.get("/account/").status_code == 200
+        board = browser.client.get("/api/supervisor/agents/", **XHR)
+        assert board.status_code == 503 and board.json()["reason"] == "cache_unavailable"
+    finally:
+        server.stop()
+
+
 def unopenable_database_error():
     """A real OperationalError from Django's backend: a database file that cannot be opened."""
     from django.db.backends.sqlite3.base import DatabaseWrapper

@@ -625,3 +625,32 @@ def test_a_team_limited_supervisor_is_answered_only_their_view(morning):
     sent = tara.post("agents/messages", json={"agentMessages": [
         {"subject": "Hi", "message": "Outside", "targetType": "Team", "targetId": 1, "expireMinutes": 5}]})
     assert sent.json()["errorCount"] == 1
+
+
+def test_a_tenant_of_more_teams_for_many_views():
+    """`api.team_count` (benchmarks: 20 distinct views need more than four teams) spreads the
+    generated agents over that many teams, "Team 5" and on borrowing the first four's skills and
+    codes; a supervisor limited to two of them is answered only theirs. Unset, the world is the demo's."""
+    from simulator.provider import SimUser
+
+    op, _ = start("09:30", team_size=400, page_cap=200)
+    try:
+        acme = op.simulator.tenants[ACME]
+        acme.users.append(SimUser("lee.lead@acme.example", "Lee", "Lead", "Manager", agent_id=1090, teams=(5, 6)))
+        default, _ = states_of(Caller(op, SUPERVISOR))
+        assert {r["teamId"] for r in default.values()} == {1, 2, 3, 4}
+        assert Caller(op, SUPERVISOR).get("teams/5/unavailable-codes", V["unavailable-codes"]).status_code == 404
+        op.simulator.api.team_count = 8
+        sam, lee = Caller(op, SUPERVISOR), Caller(op, "lee.lead@acme.example")
+        everyone, _ = states_of(sam)
+        assert {r["teamId"] for r in everyone.values()} == set(range(1, 9))
+        assert {r["teamName"] for r in everyone.values() if r["teamId"] == 7} == {"Team 7"}
+        theirs, _ = states_of(lee)
+        assert set(theirs) == {i for i, r in everyone.items() if r["teamId"] in (5, 6)} and theirs
+        skills, _ = lee.every("skills/activity", "skillActivity", V["skills/activity"])
+        assert {s["skillId"] for s in skills} == {s.id for t in (1, 2) for s in TEAM_SKILLS[t]}
+        codes = sam.get("teams/7/unavailable-codes", V["unavailable-codes"]).json()
+        assert codes["teamName"] == "Team 7" and any(c["outstateName"] == "Billing Wrap-up" for c in codes["unavailableCodes"])
+        assert sam.get("teams/9/unavailable-codes", V["unavailable-codes"]).status_code == 404
+    finally:
+        op.stop()

@@ -1,7 +1,7 @@
 """One tenant's CXone takes 8 s to answer: under gunicorn (2 workers x 4 threads on Redis), that
 tenant's supervisor has at most one `agents/states` fetch in flight, and another tenant's
-board and /healthz keep answering, never behind it (issue 15's "never waiting long"; their
-times on a quiet machine are printed, and bench/ holds the budgets)."""
+board and /healthz keep answering, never behind it (issue 15's "never waiting long"): they answer
+while acme's read is still held at CXone, before its 504. Their times are bench/slow_tenant.py's."""
 import threading
 import time
 
@@ -33,38 +33,40 @@ def test_a_slow_tenant_does_not_slow_another_tenant_or_healthz(deployment):
     sim.api.delays[acme_tenant.tenant_id] = SLOW
     sim.reset_calls()
     cookies = acme.http.cookies.get_dict()
-    acme_answers = []
+    answers = []  # in the order they came back: ("acme", status), ("globex", status), ("healthz", status)
 
     def acme_tab():
-        started = time.monotonic()
         status = requests.get(portal.url + "/api/supervisor/agents/", headers=XHR, cookies=cookies, timeout=30).status_code
-        acme_answers.append((status, time.monotonic() - started))
+        answers.append(("acme", status))
     tabs = [threading.Thread(target=acme_tab) for _ in range(8)]
     for tab in tabs:
         tab.start()
-    other, health = [], []
+    # Acme's read is at CXone (held there SLOW seconds, then cut by the portal's deadline: the 504
+    # below): a condition waited for; the deadline only bounds the loop.
     deadline = time.monotonic() + 30
-    while any(tab.is_alive() for tab in tabs) or len(other) < 10:  # until acme's tabs have all answered
-        assert time.monotonic() < deadline, "acme's tabs did not answer within 30 s"
-        started = time.monotonic()
-        assert globex.http.get(portal.url + "/api/supervisor/agents/", headers=XHR, timeout=10).status_code in (200, 304)
-        other.append(time.monotonic() - started)
-        started = time.monotonic()
-        assert requests.get(portal.url + "/healthz", timeout=10).status_code == 200
-        health.append(time.monotonic() - started)
-        tabs[0].join(0.1)  # a poll's pace, and no longer than the first tab takes
+    while not [c for c in sim.calls if c.get("path") == "agents/states" and not c.get("updatedSince")]:
+        assert time.monotonic() < deadline, "acme's read did not reach CXone within 30 s"
+        tabs[0].join(0.05)
+    # While it is held, the other tenant's board and /healthz answer: before acme's one read does.
+    for _ in range(3):
+        answers.append(("globex", globex.http.get(portal.url + "/api/supervisor/agents/", headers=XHR, timeout=30).status_code))
+        answers.append(("healthz", requests.get(portal.url + "/healthz", timeout=30).status_code))
     for tab in tabs:
         tab.join(30)
-    p95 = sorted(other)[int(len(other) * 0.95) - 1]
-    print(f"\nslow tenant: another tenant's board p95 {p95 * 1000:.0f} ms over {len(other)} polls, /healthz max "
-          f"{max(health) * 1000:.0f} ms; acme's tabs {sorted(s for s, _ in acme_answers)}")
-    # Never behind the slow tenant's CXone (8 s a call): the figures themselves are bench/'s to judge.
-    assert max(other) < SLOW / 2 and max(health) < SLOW / 2
+    assert not any(tab.is_alive() for tab in tabs), "acme's tabs did not answer within 30 s"
+    print(f"\nslow tenant: answers in order {answers}")
+    acme_answers = [status for who, status in answers if who == "acme"]
+    assert acme_answers.count(504) == 1, answers
+    held = answers[:answers.index(("acme", 504))]  # what came back while acme's read was held
+    assert [who for who, _ in held if who != "acme"] == ["globex", "healthz"] * 3, answers
+    assert all(status in (200, 304) for who, status in held if who == "globex"), answers
+    assert all(status == 200 for who, status in held if who == "healthz"), answers
     # One read for acme's supervisor (60 agents in pages of 25: three pages), never two at once;
     # the tabs that found it in flight answered "not loaded yet" or "busy", the read itself ran
     # into its one deadline (CXONE_HTTP_TIMEOUT, 10 s, for all its pages): a readable 504.
     reads = [c for c in sim.calls if c.get("path") == "agents/states" and not c.get("updatedSince")]
     assert len(reads) <= 3
-    assert all(status in (503, 504) for status, _ in acme_answers)
-    assert sorted(s for s, _ in acme_answers).count(504) == 1  # the one read, whatever the tabs and workers
-    assert max(seconds for _, seconds in acme_answers) < 15
+    assert all(status in (503, 504) for status in acme_answers)
+    # The one read, whatever the tabs and workers. A deadline per page would have read all three
+    # pages (8 s each, under 10 s) and answered 200: the 504 is the one deadline for the read.
+    assert acme_answers.count(504) == 1

@@ -243,7 +243,7 @@ class CXoneClient:
                     cxone_says = error_words(response, min(1.0, max(0.001, deadline - self.clock())))
                 if status in (200, 201, 202):
                     limit = max(0, min(PAGE_LIMIT, self.max_bytes - self._bytes))
-                    raw = read_body(response, limit=limit, timeout=max(0.001, deadline - self.clock()))
+                    raw = read_body(response, limit=limit, timeout=max(0.001, deadline - self.clock()), clock=self.clock)
                     with self._bytes_lock:  # pages of one read land on several threads
                         self._bytes += len(raw)
                     body = parse_json(raw) if raw.strip() else {}
@@ -292,7 +292,8 @@ class CXoneClient:
             self._rest_by_skip(url, params, path, list_key, listing, skips, deadline)
         elif total is None or len(rows) < total:
             if sized and total is not None:  # counted, but paged by links: one page at a time
-                deadline = started + self.read_seconds(min(MAX_PAGES, -(-min(total, self.max_rows) // self.page_size)), parallel=1)
+                pages = min(MAX_PAGES, -(-min(total, self.max_rows) // self.page_size))
+                deadline = started + self.read_seconds(pages, parallel=1)
             self._rest_by_links(url, path, list_key, listing, deadline)
         if len(listing.rows) > self.max_rows:
             listing.rows, listing.partial = listing.rows[: self.max_rows], True

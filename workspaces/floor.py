@@ -75,6 +75,7 @@ class Floor:
         self.ws = ws
         self.key = f"cxone:ws:proof:{ws.scope}"
         self._agent_ids = {}  # digest -> the set, read once per request
+        self._memo = None  # the proof this request was served on
 
     # --- agent id sets: one entry per distinct set, however many supervisors have it ----------------
 
@@ -108,14 +109,22 @@ class Floor:
 
     def store(self, proof):
         self.ws.cache.set(self.key, proof, int(self.ws.limits.proof_seconds + OUTAGE_GRACE))
+        self._memo = proof if self._memo is not None else None
 
     def drop(self):
         self.ws.cache.delete(self.key)
+        self._memo = None
 
     def proof(self):
         """The proof to serve this request with, read or re-checked now if due; PENDING while
         another request reads the first one; None when CXone failed it: own reads. Raises
         APIError when CXone refuses their own token (their data is then dropped)."""
+        if self._memo is not None:  # asked again in this request (the skills and today's figures)
+            return self._memo
+        self._memo = self._proof()
+        return self._memo
+
+    def _proof(self):
         proof, now = self.stored(), self.ws.clock()
         if self._resting(now):  # CXone failed the last read or re-check lately: no new try yet
             return proof if proof is not None and self._grace(proof, now) else None

@@ -32,7 +32,7 @@ from enum import Enum
 from core import metrics, ratelimit
 from core.reasons import Reason
 
-from .cxone_api import NOT_MODIFIED, APIError
+from .cxone_api import NOT_MODIFIED, READ_TIMEOUTS, APIError
 from .lease import Priority, lease as make_lease, tenant_slots
 
 logger = logging.getLogger(__name__)
@@ -162,9 +162,10 @@ class Resources:
         return self.cache.get(self.key(name, "state"))
 
     def lease_seconds(self):
-        """A fetch's whole bound: its reads' deadline (twice: a refused delta falls back to a full
-        read), and a token refresh that waits for another (accounts.refresh: 2 x timeout + 5)."""
-        return 4 * self.limits.timeout + 7
+        """A fetch's whole bound: one read's deadline (sized to the team: at most READ_TIMEOUTS
+        timeouts; a refused delta's full re-read renews the lease first), and a token refresh
+        that waits for another (accounts.refresh: 2 x timeout + 5)."""
+        return READ_TIMEOUTS * self.limits.timeout + 2 * self.limits.timeout + 7
 
     def lease(self, name):
         return make_lease(self.cache, self.key(name, "lease"), self.lease_seconds())

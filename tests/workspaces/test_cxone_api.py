@@ -36,8 +36,12 @@ def test_paging_reads_every_agent_first_page_then_the_rest_by_skip(op, superviso
 
 
 def test_updated_since_gives_only_changes_or_304(op, supervisor):
+    # The simulated world on a pinned clock: on the real one, a busy machine's seconds between
+    # the last two reads let an agent change state, and "nothing changed since" was a 200.
+    now = [1796126400.0]  # 2026-12-01T12:00:00Z, a weekday at noon
+    op.simulator.api.clock = lambda: now[0]
     listing, last_poll = supervisor.agent_states()
-    op.simulator.api.clock = lambda: time.time() + 60  # a minute on: some agents changed state
+    now[0] += 60  # a minute on: some agents changed state
     changes, _ = supervisor.agent_states(updated_since=last_poll)
     assert 0 < len(changes.rows) < len(listing.rows)
     assert api_calls(op)[-1]["updatedSince"] is True
