@@ -68,9 +68,14 @@ ACME = "11e9a3c2-5b7d-4f0e-9a61-3c0d8e2f4a10"
 BOARD, SKILLS, ASSIGNMENTS = "/api/supervisor/agents/", "/api/supervisor/skills/", "/api/supervisor/skill-agents/"
 KINDS = {"board": BOARD, "skills": SKILLS, "assignments": ASSIGNMENTS}
 FULL_FAMILIES = ("states full", "agents", "agents/skills")
-FAMILIES = ("states Δ", "states full", "agents", "skills/activity", "skills/summary", "agents/skills", "other API", "auth")
+FAMILIES = ("states Δ", "states re-check", "states full", "agents", "skills/activity", "skills/summary", "agents/skills", "other API", "auth")
 FULL_READ_SECONDS = 300  # CXONE_BOARD_FULL_READ_SECONDS' default
 STALE_AFTER = 15  # s: three poll intervals
+PORTAL_SETTINGS = {"CXONE_REFRESH_THREADS": "4", "CXONE_SHARED_READS": "1"}  # the deployment's defaults
+
+
+def portal_setting(setting):
+    return ORIGINAL_ENV.get(setting, PORTAL_SETTINGS[setting])
 
 
 # --- the simulator, in a process of its own ------------------------------------------------------
@@ -95,6 +100,8 @@ def family(call):
         return "auth"
     route = call.get("route")
     if route == "agents/states":
+        if call.get("recheck"):  # a supervisor's own cheap re-check of their view (top=1, no skip)
+            return "states re-check"
         return "states Δ" if call.get("updatedSince") else "states full"
     return route if route in ("agents", "skills/activity", "skills/summary", "agents/skills") else "other API"
 
@@ -136,6 +143,13 @@ def serve_simulator(conn, config):
     sim_api.Team.skill_summary, sim_api.Team.assignments = skill_summary, assignments_of
     op = RunningSimulator(team_size=config["agents"], page_cap=config["page_cap"])
     api = op.simulator.api
+    handle = api.handle
+
+    def handle_marking(path, environ, respond, params, call, body=b""):
+        call["recheck"] = str(params.get("top")) == "1" and not params.get("skip")
+        return handle(path, environ, respond, params, call, body=body)
+
+    api.handle = handle_marking
     if config["views"] > 1:
         api.team_count = config["teams"]
     acme = op.simulator.tenants[ACME]
@@ -364,7 +378,9 @@ def run(args, supervisors):
     from tests import deployment, procs
 
     load_before = os.getloadavg()
-    tmp = Path(tempfile.mkdtemp(prefix="cxone-floor-"))
+    # Under var/, not /tmp: other test runs on a shared machine sweep /tmp/cxone-* under a live run.
+    (Path(ROOT) / "var" / "tmp").mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="cxone-floor-", dir=Path(ROOT) / "var" / "tmp"))
     view_list = views_of(args.views, args.teams)
     parent, child = multiprocessing.get_context("spawn").Pipe()
     simulator = multiprocessing.get_context("spawn").Process(
@@ -400,6 +416,10 @@ def run(args, supervisors):
     env = procs.portal_env(database_url, STATIC_ROOT=tmp / "static", CACHE_URL=cache_url, CACHE_KEY_PREFIX="floor")
     if "CXONE_HTTP_TIMEOUT" not in ORIGINAL_ENV:  # tests/settings.py's 5 s is not the deployment's default
         env.pop("CXONE_HTTP_TIMEOUT", None)
+    # tests/settings.py sets CXONE_REFRESH_THREADS=0 (refreshes on the request thread, for tests):
+    # gunicorn runs with the deployment's defaults unless the bench's own environment says otherwise.
+    for setting in PORTAL_SETTINGS:
+        env[setting] = portal_setting(setting)
     for step in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
         done = procs.manage(env, *step)
         assert done.returncode == 0, done.stderr
@@ -524,6 +544,14 @@ def run(args, supervisors):
     # (its view's pages) every FULL_READ_SECONDS.
     full_pages = [sim["view_full_pages"][n % len(view_list)] for n in range(supervisors)]
     steady = sum(v for f, v in in_window.items() if f not in FULL_FAMILIES) / minutes + sum(full_pages) / (FULL_READ_SECONDS / 60)
+    if portal_setting("CXONE_SHARED_READS") not in ("0", "false", "False", "no", "off"):
+        # Shared reads (docs/shared-reads.md): one full re-read per view in use every 5 min, and per
+        # supervisor their own proof (a full agents/states of their view + skills/activity) every
+        # ~0.875 × CXONE_PROOF_SECONDS (5,400 s).
+        in_use = sorted({n % len(view_list) for n in range(supervisors)})
+        proofs = sum(-(-sim["view_sizes"][n % len(view_list)] // args.page_cap) + 1 for n in range(supervisors))
+        steady = sum(v for f, v in in_window.items() if f not in FULL_FAMILIES) / minutes \
+            + sum(sim["view_full_pages"][v] for v in in_use) / (FULL_READ_SECONDS / 60) + proofs / (0.875 * 5400 / 60)
     colds = [p.full_at - p.first_sent for p in pages if p.full_at is not None and p.first_sent is not None]
     statuses = Counter((r[3], r[7]) for r in window if r[3] not in (200, 304))
     per_bucket = defaultdict(int)
@@ -535,6 +563,7 @@ def run(args, supervisors):
         "supervisors": supervisors, "agents": args.agents, "views": len(view_list),
         "view_sizes": sorted(set(sim["view_sizes"])),
         "mean_board": round(statistics.mean(sim["view_sizes"][n % len(view_list)] for n in range(supervisors))), "workers": args.workers, "threads": args.threads,
+        "portal_settings": {setting: portal_setting(setting) for setting in PORTAL_SETTINGS},
         "latency_ms": args.latency_ms, "page_cap": args.page_cap, "warmup": args.warmup, "window": round(t1 - t0, 1),
         "load_before": [round(x, 2) for x in load_before], "load_after": [round(x, 2) for x in load_after],
         "polls": {kind: len(rs) for kind, rs in by_kind.items()}, "answered": answered,
@@ -586,6 +615,8 @@ def rows_of(r):
     fam = r["cxone_per_minute_by_family"]
     sizes = r["view_sizes"]
     yield "agents · views (agents) · mean board", f"{r['agents']:,} · {r['views']} ({sizes[0]:,}-{sizes[-1]:,}) · {r['mean_board']:,}"
+    settings = r.get("portal_settings") or {}
+    yield "gunicorn ran with", " ".join(f"{k.replace('CXONE_', '')}={v}" for k, v in settings.items()) or "—"
     yield "load average before → after", f"{r['load_before'][0]:.2f} → {r['load_after'][0]:.2f}"
     yield "window s · polls board/skills/assign.", f"{r['window']:g} · {r['polls']['board']}/{r['polls']['skills']}/{r['polls']['assignments']}"
     unanswered = r.get("unanswered", {})
