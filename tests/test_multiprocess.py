@@ -118,7 +118,8 @@ def test_simultaneous_first_sign_ins_of_one_person(deployment):
 @pytest.mark.skipif(not procs.using_redis(), reason="needs CACHE_URL=redis://… (local-memory caches are per process by design)")
 def test_one_board_poll_per_interval_across_instances_workers_and_tabs(deployment):
     """Two instances of two workers each, one supervisor with twelve tabs: CXone sees one full
-    read of agents/states (its pages) in the interval, whatever served the tabs."""
+    read of agents/states (its pages) in the interval, whatever served the tabs, besides the
+    supervisor's one read of their view."""
     from concurrent.futures import ThreadPoolExecutor
 
     a, b = deployment.gunicorn(workers=2, threads=4), deployment.gunicorn(workers=2, threads=4)
@@ -145,4 +146,6 @@ def test_one_board_poll_per_interval_across_instances_workers_and_tabs(deploymen
         answers = list(pool.map(tab, range(12)))
     assert [r.status_code for r in answers] == [200] * 12
     assert all(len(r.json()["agents"]) == 60 for r in answers)
-    assert sim.count("api", path="agents/states") == 3  # one full read: three pages of CXone's
+    # one full read of the supervisor's view's room (three pages of CXone's) and one of their own
+    # read of what they may see (docs/shared-reads.md); a slow machine may add a delta or two
+    assert sim.count("api", path="agents/states", updatedSince=False) == 3 + 3
