@@ -169,6 +169,7 @@ class Workspace:
         self.on_refused = on_refused  # (reason) -> None: e.g. re-read the user's portal role
         self.floor = floors.Floor(self)
         self.rooms = {}  # resource name -> the Resources this request served it from (shared or own)
+        self.checked = {}  # resource name -> the room's version this request checked against the proof
         self.proof = None  # the proof a shared answer was served on, this request
 
     @classmethod
@@ -226,12 +227,27 @@ class Workspace:
                                     with_body=with_body)
                 if served.error is not None or self.floor.covers(proof, room, name, served.digest):
                     self.rooms[name], self.proof = room, proof
+                    self.checked[name] = served.version
                     return served
         self.rooms[name] = self.resources
         return self.serve(name, interval, fetch, if_none_match=if_none_match, with_body=with_body)
 
     def body(self, name, age=None):
-        return self.room(name).body(name, age)
+        return self._room_checked(name, self.room(name).body(name, age))
+
+    def _room_checked(self, name, served):
+        """`served`, read from a room after this request's coverage check, only if its version is
+        the one checked or one whose ids the proof covers too (a newer version may have been
+        stored in between); else "not loaded yet" (the page asks again)."""
+        room = self.rooms.get(name)
+        if served is None or served.error is not None or room is None or room is self.resources or self.proof is None:
+            return served
+        if served.version == self.checked.get(name):
+            return served
+        meta = room.meta(name)
+        if meta.version == served.version and self.floor.covers(self.proof, room, name, meta.digest):
+            return served
+        return Served(error=Reason.API_NOT_LOADED)
 
     def drop(self, name):
         self.room(name).drop(name)
@@ -260,16 +276,16 @@ class Workspace:
         res = self.room("agents")
         delta = self.cache.get(res.key("agents", "delta"))
         if delta is not None and delta["from"] == since:
-            return Served(version=delta["version"], body=delta["raw"], gz=delta["gz"])
+            return self._room_checked("agents", Served(version=delta["version"], body=delta["raw"], gz=delta["gz"]))
         state, meta = res.state("agents"), res.meta("agents")
         changes = board_read.changes_since(state, since, meta.version)
-        if changes is None:
+        if changes is None or (state or {}).get("version") != meta.version:  # a fetch is storing a newer one
             return None
         changed, removed = changes
         payload = board_read.delta_payload(state["agents"], changed, removed, state["payload"])
         raw, gz = encode({**payload, "version": meta.version or state["version"], "asOf": iso(meta.as_of or self.clock()),
                           "stale": meta.status.value == "stale"})
-        return Served(version=meta.version or state["version"], body=raw, gz=gz)
+        return self._room_checked("agents", Served(version=meta.version or state["version"], body=raw, gz=gz))
 
     def board_agents(self):
         """{agent id: row} of this user's board as last read (the board served first if it was
