@@ -90,7 +90,7 @@ def main():
           f"p95 {ordered[int(len(ordered) * 0.95) - 1]:.0f} ms, worst {max(other):.0f} ms over {len(other)} polls")
     print(f"/healthz meanwhile: median {statistics.median(health):.0f} ms, worst {max(health):.0f} ms")
     print(f"acme's tabs: {sorted(s for s, _ in acme)}; the slowest answered after {max(t for _, t in acme):.1f} s "
-          f"(its one read's deadline, CXONE_HTTP_TIMEOUT, is 10 s)")
+          f"(its one read's deadline, CXONE_HTTP_TIMEOUT, is {os.environ.get('CXONE_HTTP_TIMEOUT', '10')} s)")
 
 
 if __name__ == "__main__":

@@ -63,10 +63,8 @@ def test_a_slow_tenant_does_not_slow_another_tenant_or_healthz(deployment):
     assert all(status == 200 for who, status in held if who == "healthz"), answers
     # One read for acme's supervisor (60 agents in pages of 25: three pages), never two at once;
     # the tabs that found it in flight answered "not loaded yet" or "busy", the read itself ran
-    # into its one deadline (CXONE_HTTP_TIMEOUT, 10 s, for all its pages): a readable 504.
+    # into its one deadline (CXONE_HTTP_TIMEOUT, 5 s in the tests, for all its pages): a readable 504.
     reads = [c for c in sim.calls if c.get("path") == "agents/states" and not c.get("updatedSince")]
     assert len(reads) <= 3
     assert all(status in (503, 504) for status in acme_answers)
-    # The one read, whatever the tabs and workers. A deadline per page would have read all three
-    # pages (8 s each, under 10 s) and answered 200: the 504 is the one deadline for the read.
-    assert acme_answers.count(504) == 1
+    assert acme_answers.count(504) == 1  # the one read, whatever the tabs and workers
