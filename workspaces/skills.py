@@ -6,6 +6,7 @@ once a minute), encoded once per pair of versions, with an ETag of its own (304)
 else the portal's `TIME_ZONE`), so the summary is cached per day: a new day is a new read, never
 yesterday's figures under today's name.
 """
+import hashlib
 import json
 from datetime import datetime
 
@@ -28,6 +29,8 @@ def combined(resources, skills, summary, summary_room, summary_of, *, if_none_ma
     `summary_room`): 304 for the pair the browser has; the stored bytes for a pair already
     encoded; else encoded now, once, for every poll after."""
     tag = f"v{skills.version}.{summary.version if summary.error is None else 0}"
+    if summary_room.scope != resources.scope:  # today's figures from another scope than the queues: its own tag
+        tag += "." + hashlib.sha256(summary_room.scope.encode()).hexdigest()[:8]
     if if_none_match == f'"{tag}"':
         return Served(version=skills.version, age=skills.age, not_modified=True, tag=tag)
     key = resources.key("skills-today", "body")
