@@ -135,6 +135,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-component-update", "--disable-sync"]
 
 
+# How long a browser test waits for a condition (an element, a navigation, an assertion; the
+# pages' set_default_timeout and expect's default): a deadline that only bounds the wait, generous
+# for a loaded machine (two suites and the 3,000-agent demo on two cores); a pass returns at once.
+BROWSER_WAIT_MS = 60_000
+
+
 @pytest.fixture(scope="module")
 def chromium():
     """Debian's Chromium through playwright, per module: its event loop must not outlive the
@@ -149,9 +155,7 @@ def chromium():
         from playwright.sync_api import expect, sync_playwright
     except ImportError:
         procs.missing("playwright is not installed (pip install -r requirements.txt)")
-    # An assertion waits for its condition at most this long (playwright's default is 5 s): a
-    # deadline that only bounds the wait, generous for a loaded machine; a pass returns at once.
-    expect.set_options(timeout=20_000)
+    expect.set_options(timeout=BROWSER_WAIT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser

@@ -6,6 +6,7 @@ Adding a page is one line in PAGES: (name, path, who is signed in: None, "agent"
 """
 import pytest
 
+from .conftest import BROWSER_WAIT_MS
 from .test_browser import sign_in
 
 pytestmark = pytest.mark.browser
@@ -39,7 +40,7 @@ def signed_in(chromium, demo):
         if who not in states:
             context = chromium.new_context()
             page = context.new_page()
-            page.set_default_timeout(15000)
+            page.set_default_timeout(BROWSER_WAIT_MS)
             tenant, name, lands_on = PEOPLE[who]
             sign_in(page, demo, tenant, name, lands_on=lands_on)
             states[who] = context.storage_state()
@@ -61,7 +62,7 @@ def axe():
 def open_page(chromium, demo, path, width, state=None):
     context = chromium.new_context(viewport={"width": width, "height": 900}, storage_state=state)
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(BROWSER_WAIT_MS)
     page.goto(demo.url + path)
     page.wait_for_load_state("networkidle")  # the workspaces fill themselves from their JSON
     return context, page

@@ -11,6 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import BROWSER_WAIT_MS
 from .test_browser import shot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.browser
 def board(chromium, demo):
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(BROWSER_WAIT_MS)
     sign_in(page, demo, "Acme Support", "Samira Okafor", lands_on="/supervisor/")
     expect(page.locator('[data-test="shown"]')).to_have_text(re.compile(r"^60 of 60 agents"))
     yield page

@@ -11,6 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import BROWSER_WAIT_MS
 from .test_browser import sign_in
 
 pytestmark = pytest.mark.browser
@@ -24,7 +25,7 @@ BLOCKING = ("serious", "critical")
 def supervisor_state(chromium, demo):
     context = chromium.new_context()
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(BROWSER_WAIT_MS)
     sign_in(page, demo, "Acme Support", "Samira Okafor", lands_on="/supervisor/")
     state = context.storage_state()
     context.close()
@@ -34,7 +35,7 @@ def supervisor_state(chromium, demo):
 def open_board(chromium, demo, state, width, language="en", height=900):
     context = chromium.new_context(viewport={"width": width, "height": height}, storage_state=state, accept_downloads=True)
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(BROWSER_WAIT_MS)
     page.goto(demo.url + "/supervisor/")
     if page.get_attribute("html", "lang") != language:
         switch_language(page, language)
@@ -175,12 +176,12 @@ def test_a_tab_whose_browser_signed_in_elsewhere_says_so_at_once(chromium, demo)
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     try:
         old = context.new_page()
-        old.set_default_timeout(15000)
+        old.set_default_timeout(BROWSER_WAIT_MS)
         sign_in(old, demo, "Acme Support", "Samira Okafor", lands_on="/supervisor/")
         expect(old.locator('[data-test="agents"]')).to_have_attribute("aria-rowcount", "61")
         expect(old.locator('[data-test="as-of"]')).to_contain_text("updated")
         new = context.new_page()
-        new.set_default_timeout(15000)
+        new.set_default_timeout(BROWSER_WAIT_MS)
         new.goto(demo.url + "/oidc/authenticate/?tenant=globex")
         new.get_by_role("button", name="Tess Nakamura").click()
         new.wait_for_url(demo.url + "/supervisor/")

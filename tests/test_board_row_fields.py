@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import BROWSER_WAIT_MS
 from .test_board_browser import rows
 from .test_browser import sign_in
 
@@ -41,7 +42,7 @@ def board(chromium, demo):
 
     context.route("**/api/supervisor/agents/**", answer)
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(BROWSER_WAIT_MS)
     sign_in(page, demo, "Acme Support", "Samira Okafor", lands_on="/supervisor/")
     expect(page.locator('[data-test="agents"]')).to_have_attribute("aria-rowcount", "61")
     yield page

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from . import procs
+from .conftest import BROWSER_WAIT_MS
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +22,7 @@ SCREENSHOTS = os.environ.get("SCREENSHOTS_DIR") or os.path.join(procs.ROOT, "var
 def page(chromium):
     context = chromium.new_context(viewport={"width": 1200, "height": 820})
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(BROWSER_WAIT_MS)
     yield page
     context.close()
 
@@ -129,7 +130,7 @@ def test_login_hint_prefills_and_admin_opens(page, demo):
 def test_the_sign_in_page_validates_the_organization_id_and_fits_a_phone(chromium, demo):
     context = chromium.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(BROWSER_WAIT_MS)
     page.goto(demo.url + "/login/")
     # Sign in with CXone is the primary action, above the Organization ID.
     buttons = page.locator('[data-test="sign-in-with-cxone"]')
@@ -164,11 +165,11 @@ def test_the_sign_in_page_validates_the_organization_id_and_fits_a_phone(chromiu
 def test_an_admin_finds_a_user_reads_events_and_signs_them_out_everywhere(chromium, demo):
     agent_context = chromium.new_context()
     agent = agent_context.new_page()
-    agent.set_default_timeout(15000)
+    agent.set_default_timeout(BROWSER_WAIT_MS)
     sign_in(agent, demo, "Acme Support", "Samira Okafor", lands_on="/supervisor/")
     admin_context = chromium.new_context(viewport={"width": 1200, "height": 820})
     admin = admin_context.new_page()
-    admin.set_default_timeout(15000)
+    admin.set_default_timeout(BROWSER_WAIT_MS)
     admin.goto(demo.url + "/admin/")
     admin.fill("#id_username", "admin")
     admin.fill("#id_password", procs.DemoServer.ADMIN_PASSWORD)

@@ -25,7 +25,7 @@ from core.reasons import Reason
 from simulator import pages
 
 from . import procs
-from .conftest import query_of
+from .conftest import BROWSER_WAIT_MS, query_of
 
 ROOT = Path(procs.ROOT)
 LOCALE = ROOT / "locale"
@@ -320,7 +320,7 @@ def test_a_browser_in_spanish_or_hebrew_signs_in_in_its_language_and_zone(
 ):
     context = chromium.new_context(locale=locale, timezone_id=MEXICO, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(BROWSER_WAIT_MS)
     try:
         page.goto(demo.url + "/login/")
         assert (page.get_attribute("html", "lang"), page.get_attribute("html", "dir")) == (lang, direction)

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from . import procs
+from .conftest import BROWSER_WAIT_MS
 from .test_board_languages_and_phone import open_board, serious, switch_language
 
 pytestmark = pytest.mark.browser
@@ -36,7 +37,7 @@ def supervisor_state(chromium, demo):
 
     context = chromium.new_context()
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(BROWSER_WAIT_MS)
     sign_in(page, demo, "Acme Support", "Samira Okafor", lands_on="/supervisor/")
     state = context.storage_state()
     context.close()
