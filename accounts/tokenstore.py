@@ -67,13 +67,20 @@ def current(request):
     """This session's TokenSession (loaded at most once per request)."""
     if not hasattr(request, "_cxone_token_session"):
         pk = row_id(request.session)
-        request._cxone_token_session = read(pk) if pk else None
+        request._cxone_token_session = read(pk, tenant=_signed_in_tenant(request)) if pk else None
     return request._cxone_token_session
 
 
-def read(pk):
+def _signed_in_tenant(request):
+    """The tenant this request's user was read with (one copy read per request, not two)."""
+    user = getattr(request, "_cached_user", None)  # set by AuthenticationMiddleware once the user is read
+    identity = getattr(user, "cxone_identity", None) if user is not None and user.is_authenticated else None
+    return identity.tenant if identity is not None else None
+
+
+def read(pk, tenant=None):
     """The row with its tenant and environment: the shared cache's copy while current, else
-    the database."""
+    the database. `tenant`: the same tenant as read already in this request, if the row's."""
     if not cached_rows.enabled():
         return _from_database(pk)
     try:
@@ -87,7 +94,8 @@ def read(pk):
         row = cached_rows.instance_of(TokenSession, found)
     except KeyMismatch:  # sealed under a key this instance no longer lists: the database decides
         return _from_database(pk)
-    tenant = signed_in.tenant_of(row.tenant_id)
+    if tenant is None or tenant.pk != row.tenant_id:
+        tenant = signed_in.tenant_of(row.tenant_id)
     if tenant is None:
         return None
     row.tenant = tenant
