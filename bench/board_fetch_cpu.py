@@ -81,7 +81,7 @@ def main():
     args = parser.parse_args()
     caches = [("local memory", LocMemCache("bench", {"TIMEOUT": 600}))]
     try:
-        from django.core.cache.backends.redis import RedisCache
+        from core.cache import RedisCache  # the deployment's (settings.py)
 
         redis = RedisCache(args.redis, {"TIMEOUT": 600})
         redis.clear()

@@ -171,6 +171,9 @@ class Workspace:
         self.rooms = {}  # resource name -> the Resources this request served it from (shared or own)
         self.checked = {}  # resource name -> the room's version this request checked against the proof
         self.proof = None  # the proof a shared answer was served on, this request
+        # agents/states just read in full with this user's token (their proof, floor.py): the
+        # next full read of their board in this request uses it rather than read it again
+        self.fresh_states = None
 
     @classmethod
     def for_request(cls, request, **kwargs):
@@ -262,8 +265,9 @@ class Workspace:
                                  with_body=with_body)
 
     def _fetch_board(self, state, started):
+        fresh, self.fresh_states = self.fresh_states, None
         answer = board_read.read(self.client(), state, started, full_read_seconds=self.limits.full_read_seconds,
-                                 shape=self._board_rows, directory_rows=directory_logins, renew=renew_lease)
+                                 shape=self._board_rows, directory_rows=directory_logins, renew=renew_lease, states=fresh)
         return with_digest(state, answer)
 
     def _board_rows(self, rows):
@@ -277,7 +281,8 @@ class Workspace:
         delta = self.cache.get(res.key("agents", "delta"))
         if delta is not None and delta["from"] == since:
             return self._room_checked("agents", Served(version=delta["version"], body=delta["raw"], gz=delta["gz"]))
-        state, meta = res.state("agents"), res.meta("agents")
+        meta = res.meta("agents")
+        state = res.state("agents", meta)
         changes = board_read.changes_since(state, since, meta.version)
         if changes is None or (state or {}).get("version") != meta.version:  # a fetch is storing a newer one
             return None

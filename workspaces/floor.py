@@ -188,7 +188,9 @@ class Floor:
     def _read(self, now, token):
         """Their own full read: the agents and skills CXone lets them see, and their view."""
         client = self.ws.client()
-        listing, _ = client.agent_states()  # its deadline sized to the team (CXoneClient.read_seconds)
+        answer = client.agent_states()  # its deadline sized to the team (CXoneClient.read_seconds)
+        listing = answer[0]
+        self.ws.fresh_states = answer  # a cold room's first full read in this request starts from it
         agents, teams = set(), set()
         for row in listing.rows:
             if isinstance(row, dict) and text(row.get("agentId"), 32):

@@ -25,6 +25,9 @@ import gzip
 import json
 import logging
 import random
+import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone as dt_timezone
 from enum import Enum
@@ -44,6 +47,40 @@ MIN_KEEP = 300  # seconds: past the back-off's longest step (72 s jittered) and 
 # Failures after which the user may no longer see the data: dropped, never served stale.
 REFUSED = {Reason.API_FORBIDDEN, Reason.API_UNAUTHORIZED}
 BACKS_OFF = {Reason.API_THROTTLED, Reason.API_TIMEOUT, Reason.API_UNAVAILABLE}
+KEPT_STATES = 24  # states this process keeps beside the cache (the newest it stored or read)
+
+
+class KeptStates:
+    """The states this process stored or read lately, by their cache key and `Meta.state_id` (a
+    random name per stored state): the next refresh, delta or whole body of that state uses this
+    copy rather than unpickle it from the cache again (a 3,000-agent board is 1.6 MB). A copy is
+    used only while the meta still names it, so a state another process stored since is read
+    from the cache. States are never changed in place (a fetch builds a new one)."""
+
+    def __init__(self, size=KEPT_STATES):
+        self.size, self.lock, self.states = size, threading.Lock(), OrderedDict()
+
+    def get(self, key, state_id):
+        if not state_id:
+            return None
+        with self.lock:
+            kept = self.states.get(key)
+            if kept is None or kept[0] != state_id:
+                return None
+            self.states.move_to_end(key)
+            return kept[1]
+
+    def put(self, key, state_id, state):
+        if not state_id or state is None:
+            return
+        with self.lock:
+            self.states[key] = (state_id, state)
+            self.states.move_to_end(key)
+            while len(self.states) > self.size:
+                self.states.popitem(last=False)
+
+
+kept_states = KeptStates()
 PARTS = ("meta", "body", "state", "delta")
 _fetching = contextvars.ContextVar("cxone_fetch_lease", default=None)
 
@@ -64,6 +101,7 @@ class Meta:
     reason: Reason | None = None
     keep: int = 60  # seconds its entries are kept (a small multiple of its interval)
     digest: str = ""  # of the ids its rows hold (a shared room checks them against a member's proof)
+    state_id: str = ""  # names the state stored with it (KeptStates); kept by a meta over the same state
 
     @property
     def has_data(self):
@@ -100,8 +138,17 @@ class Served:
         return f'"v{self.version}"' if self.version is not None else None
 
 
+class Fragments(list):
+    """A JSON array whose items are already encoded (bytes): `encode` splices them in as they are
+    (the board's rows, encoded once per row: board.Rows)."""
+
+
 def encode(payload):
-    raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    pieces = {name: value for name, value in payload.items() if isinstance(value, Fragments)}
+    marks = {name: f"\x00{name}\x00" for name in pieces}  # control characters: never in data (rows.text)
+    raw = json.dumps({**payload, **marks}, separators=(",", ":"), ensure_ascii=False).encode()
+    for name, value in pieces.items():
+        raw = raw.replace(json.dumps(marks[name], ensure_ascii=False).encode(), b"[" + b",".join(value) + b"]", 1)
     return raw, gzip.compress(raw, compresslevel=5, mtime=0)
 
 
@@ -158,8 +205,17 @@ class Resources:
         meta = self.cache.get(self.key(name, "meta"))
         return meta if isinstance(meta, Meta) else MISSING
 
-    def state(self, name):
-        return self.cache.get(self.key(name, "state"))
+    def state(self, name, meta=None):
+        """The fetch's state; with `meta` (read first), the state that meta names, from this
+        process's copy when it has it."""
+        key = self.key(name, "state")
+        kept = kept_states.get(key, meta.state_id) if meta is not None else None
+        if kept is not None:
+            return kept
+        state = self.cache.get(key)
+        if meta is not None and isinstance(state, dict) and state.get("state_id") == meta.state_id:
+            kept_states.put(key, meta.state_id, state)
+        return state
 
     def lease_seconds(self):
         """A fetch's whole bound: one read's deadline (sized to the team: at most READ_TIMEOUTS
@@ -229,7 +285,7 @@ class Resources:
     def _encode_body(self, name, meta):
         """The whole body of `meta`'s version from the stored state, kept for every poll after;
         None when the state is not of that version (a newer fetch is being stored)."""
-        state = self.state(name)
+        state = self.state(name, meta)
         if not meta.has_data or state is None or state.get("version") != meta.version or "payload" not in state:
             return None
         raw, gz = encode({**state["payload"], **stamp(meta.version, meta.as_of, meta.reason if meta.status is Status.STALE else None)})
@@ -277,7 +333,7 @@ class Resources:
             current = self.meta(name)  # another request may have stored between our read and the lease
             if not current.due(now, interval):
                 return current
-            fetched = self._fetch(name, keep_seconds(interval), fetch, now, lease)
+            fetched = self._fetch(name, keep_seconds(interval), fetch, now, lease, current)
         if fetched.unreachable and self.on_unreachable is not None:
             self.on_unreachable()  # outside the lease: a re-discovery may take its own time
         return fetched.meta
@@ -297,8 +353,8 @@ class Resources:
 
     # --- a fetch and what it leaves ----------------------------------------------------------------
 
-    def _fetch(self, name, keep, fetch, started, lease):
-        state = self.state(name)
+    def _fetch(self, name, keep, fetch, started, lease, meta=None):
+        state = self.state(name, meta or self.meta(name))
         token = _fetching.set(lease)
         try:
             answer = fetch(state, started)
@@ -329,33 +385,42 @@ class Resources:
     def store(self, name, state, payload, started, meta, *, keep, stale_reason=None):
         """Write the state, the pre-encoded delta, the body (when the state does not hold the
         payload: else the first request for it encodes it, once), and last the meta (a reader that
-        sees the new meta finds its state). Stale data keeps the age it has."""
+        sees the new meta finds its state), all in one write (a Redis MULTI). Stale data keeps the
+        age it has."""
         ttl = keep
+        entries = {}
         version = max(int(started * 1000), meta.version + 1)
         as_of = self.clock() if stale_reason is None or not meta.has_data else meta.as_of
         marked = stamp(version, as_of, stale_reason)
+        state_id = meta.state_id
         if state is not None:
-            self._store_state(name, state, version, marked, ttl)
+            state_id = secrets.token_hex(8)
+            entries.update(self._state_entries(name, state, version, marked, state_id))
         if state is None or state.get("payload") is not payload or stale_reason is not None:
             raw, gz = encode({**payload, **marked})  # else encoded when first asked for (body())
-            self.cache.set(self.key(name, "body"), {"version": version, "raw": raw, "gz": gz}, ttl)
+            entries[self.key(name, "body")] = {"version": version, "raw": raw, "gz": gz}
         status = Status.FRESH if stale_reason is None else Status.STALE
         digest = state.get("digest", meta.digest) if state is not None else meta.digest
-        meta = Meta(status, version=version, started=started, as_of=as_of, reason=stale_reason, keep=ttl, digest=digest)
-        self.cache.set(self.key(name, "meta"), meta, ttl)
+        meta = Meta(status, version=version, started=started, as_of=as_of, reason=stale_reason, keep=ttl, digest=digest,
+                    state_id=state_id)
+        entries[self.key(name, "meta")] = meta  # last
+        self.cache.set_many(entries, ttl)
+        if state is not None:
+            kept_states.put(self.key(name, "state"), state_id, entries[self.key(name, "state")])
         return meta
 
-    def _store_state(self, name, state, version, marked, ttl):
+    def _state_entries(self, name, state, version, marked, state_id):
         """The fetch's state under its version; its `delta` (the changes since the version before)
         encoded once for the common `?since=<previous version>`."""
         history = state.get("history")
         if history and history[-1][0] is None:
             history[-1] = (version, *history[-1][1:])
         delta = state.pop("delta", None)
-        self.cache.set(self.key(name, "state"), {**state, "version": version}, ttl)
+        entries = {self.key(name, "state"): {**state, "version": version, "state_id": state_id}}
         if delta is not None:
             raw, gz = encode({**delta["payload"], **marked})
-            self.cache.set(self.key(name, "delta"), {"from": delta["from"], "version": version, "raw": raw, "gz": gz}, ttl)
+            entries[self.key(name, "delta")] = {"from": delta["from"], "version": version, "raw": raw, "gz": gz}
+        return entries
 
     def _failed(self, name, exc, started, keep):
         logger.warning("cxone read failed", extra={"event": "cxone_api", "resource": name, "reason": exc.reason, "detail": exc.detail})

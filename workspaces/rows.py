@@ -14,7 +14,10 @@ def text(value, limit=150, *, lines=False):
     """Bounded, printable text (line breaks kept when `lines`): no controls, no surrogates."""
     if value is None or isinstance(value, (dict, list, bool)):
         return ""
-    return "".join(ch for ch in str(value)[:limit] if ch.isprintable() or (lines and ch == "\n"))
+    value = str(value)[:limit]
+    if value.isprintable():  # nearly always: one C-level scan, no per-character Python (20,000 rows a read)
+        return value
+    return "".join(ch for ch in value if ch.isprintable() or (lines and ch == "\n"))
 
 
 def number(value):

@@ -6,6 +6,7 @@ fetch CXone is "slow" on is held at its first step until the test lets it go."""
 import itertools
 import threading
 import time
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -120,7 +121,9 @@ def refuse_the_next_delta(ws):
     """A lastPollTime CXone no longer accepts (it answers the delta 400)."""
     key = ws.resources.key("agents", "state")
     state = cache.get(key)
-    cache.set(key, {**state, "last_poll": "2026-13-45T99:99:99Z"}, 60)
+    cache.set(key, {**state, "last_poll": "2026-13-45T99:99:99Z", "state_id": "tampered"}, 60)
+    # the meta names the state it goes with (else this process's own copy of the state is used)
+    cache.set(ws.resources.key("agents", "meta"), replace(ws.resources.meta("agents"), state_id="tampered"), 60)
 
 
 def test_a_refused_delta_falls_back_to_a_full_read_at_once(sim, clock):
