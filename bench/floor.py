@@ -141,7 +141,7 @@ def serve_simulator(conn, config):
         return [row for row in assignments(team, now) if row["skillId"] in wanted]
 
     sim_api.Team.skill_summary, sim_api.Team.assignments = skill_summary, assignments_of
-    op = RunningSimulator(team_size=config["agents"], page_cap=config["page_cap"])
+    op = RunningSimulator(team_size=config["agents"], page_cap=config["page_cap"], keep_alive=True)  # as CXone keeps connections
     api = op.simulator.api
     handle = api.handle
 

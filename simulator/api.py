@@ -871,7 +871,8 @@ _COMPILED = [(method, template, _pattern(template), handler, access) for method,
 
 class CXoneAPI:
     """Answers the API paths for one simulator (its tenants, its token keys). Tests steer it
-    through plain attributes: `clock`, `team_size`, `team_count`, `page_cap`, `faults`, `revoked`, `shapes`, `dropped`."""
+    through plain attributes: `clock`, `team_size`, `team_count`, `page_cap`, `faults`, `gates`, `revoked`, `shapes`,
+    `dropped`."""
 
     def __init__(self, simulator, *, team_size=TEAM_SIZE, page_cap=PAGE_CAP, clock=time.time):
         self.sim = simulator
@@ -884,6 +885,7 @@ class CXoneAPI:
         self.delays = {}  # tenantId -> seconds added to each of that tenant's API calls
         # path, route template or "*" (optionally as (key, role)) -> status or (status, body)
         self.faults = {}
+        self.gates = {}  # path -> threading.Event: its calls wait (at most 30 s) until a test opens it
         shapes = os.getenv("CXONE_SIMULATOR_SHAPES", "spec").strip().lower() or "spec"
         if shapes not in SHAPES:
             raise ValueError(f"CXONE_SIMULATOR_SHAPES is one of {', '.join(SHAPES)}, not {shapes!r}")
@@ -936,6 +938,8 @@ class CXoneAPI:
                     updatedSince=bool(params.get("updatedSince")))
         if self.sim.latency:
             time.sleep(self.sim.latency)
+        if path in self.gates:
+            self.gates[path].wait(30)
         claims = self._token_claims(environ)
         if claims is None:
             return respond(401, {"error": "invalid_token",

@@ -2,6 +2,9 @@
 portal's JSON against the simulator over real HTTP, on an injected clock: supervisors of one
 view cost CXone one board, a team-limited supervisor never receives an agent their own token
 would not return, and a supervisor whose access CXone revokes stops receiving data."""
+import threading
+import time
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -245,3 +248,35 @@ def test_who_has_which_skill_is_read_once_per_view_and_never_names_an_agent_outs
     assert hidden in answers["tara"] and hidden not in answers["uma"]
     assert reads["tara"] > 0 and reads["tom"] == reads["tara"]  # Tom is served Tara's read of their view
     assert reads["uma"] > reads["tom"]  # the room names an agent Uma may not see: a read of her own
+
+
+@pytest.mark.django_db
+def test_a_first_board_comes_before_a_slow_directory_and_its_logins_follow(floor, portal_clock):
+    """A first board is made of the supervisor's own read of their view (their proof): it does
+    not wait for the agent directory (logins) longer than board.FIRST_LOGINS_WAIT; the logins
+    reach every row at a later poll, as a delta, once the directory has been read."""
+    gate = threading.Event()
+    floor.sim.api.gates["agents"] = gate
+    try:
+        sam = signed_in(floor, SUPERVISOR)
+        first = board(sam)
+        assert first.status_code == 200
+        body = first.json()
+        assert body["count"] == len(body["agents"]) > 0 and not any(a["userName"] for a in body["agents"])
+    finally:
+        gate.set()
+    reads = full_reads(floor)
+    version, filled = body["version"], None
+    for _ in range(100):  # polls as the page makes them, until the directory's read has ended (its own thread)
+        portal_clock.later(5)
+        delta = board(sam, QUERY_STRING=f"since={version}", HTTP_IF_NONE_MATCH=f'"v{version}"')
+        if delta.status_code == 200:
+            version = delta.json()["version"]
+            if any(a["userName"] for a in delta.json()["agents"]):
+                filled = delta.json()
+                break
+        time.sleep(0.05)
+    assert filled is not None and filled["full"] is False  # a delta: the rows the logins changed
+    assert {a["agentId"] for a in filled["agents"]} == {a["agentId"] for a in body["agents"]}
+    assert all(a["userName"] for a in agents_of(sam).values())
+    assert full_reads(floor) == reads  # the directory read beside the first board, not a re-read, filled them

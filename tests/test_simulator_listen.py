@@ -46,3 +46,25 @@ def test_the_command_line_listen_option():
         process.wait(10)
         process.stdout.close()
         process.stderr.close()
+
+
+def test_keep_alive_serves_gets_on_one_connection_and_closes_after_anything_else():
+    """Benchmarks' simulator (--keep-alive) keeps connections as CXone's front door does; a POST
+    (its body perhaps unread) and an answer without a length close the connection."""
+    import http.client
+
+    op = RunningSimulator(keep_alive=True)
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", op.port, timeout=10)
+        for _ in range(3):
+            connection.request("GET", "/.well-known/openid-configuration")
+            answer = connection.getresponse()
+            assert answer.status == 200 and answer.version == 11 and not answer.will_close
+            assert answer.read()
+        connection.request("POST", "/token", body="grant_type=nothing", headers={"Content-Type": "application/x-www-form-urlencoded"})
+        answer = connection.getresponse()
+        answer.read()
+        assert answer.will_close and answer.getheader("Connection") == "close"
+        connection.close()
+    finally:
+        op.stop()

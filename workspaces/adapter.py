@@ -13,6 +13,7 @@ It needs no request: a tenant, an identity, a `TokenSource`, a cache and a clock
 Its scope is (tenant, CXone user) today; the engine takes any opaque scope.
 """
 import logging
+import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone as dt_timezone
@@ -133,6 +134,32 @@ def priority_of(name):
 
 def directory_logins(rows):
     return {text(r.get("agentId"), 32): text(r.get("userName") or r.get("emailAddress"), 120) for r in rows}
+
+
+class ParkedLogins:
+    """A first board's agent directory, still being read when the board was stored: its logins
+    reach the cache when the read ends (under a random key the board's state names), for the
+    board's next read to fill its rows with (board.read's `parked`)."""
+
+    SECONDS = 600
+
+    def __init__(self, cache):
+        self.cache = cache
+
+    def park(self, future):
+        key = f"cxone:ws:logins:{secrets.token_hex(12)}"
+
+        def arrived(done):
+            logins = done.result() if not done.cancelled() and done.exception() is None else None
+            try:
+                self.cache.set(key, logins or {}, self.SECONDS)  # {}: none came (the next full read has them)
+            except Exception as exc:  # noqa: BLE001  (the cache is down: the next full read has them)
+                logger.info("agent logins not handed on", extra={"event": "cxone_api", "cause": type(exc).__name__})
+        future.add_done_callback(arrived)
+        return key
+
+    def collect(self, key):
+        return self.cache.get(key)
 
 
 def with_digest(state, answer):
@@ -267,7 +294,8 @@ class Workspace:
     def _fetch_board(self, state, started):
         fresh, self.fresh_states = self.fresh_states, None
         answer = board_read.read(self.client(), state, started, full_read_seconds=self.limits.full_read_seconds,
-                                 shape=self._board_rows, directory_rows=directory_logins, renew=renew_lease, states=fresh)
+                                 shape=self._board_rows, directory_rows=directory_logins, renew=renew_lease, states=fresh,
+                                 parked=ParkedLogins(self.cache))
         return with_digest(state, answer)
 
     def _board_rows(self, rows):

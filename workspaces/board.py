@@ -19,12 +19,13 @@ from dataclasses import dataclass
 
 from core.reasons import Reason, ReasonError
 
-from .cxone_api import NOT_MODIFIED, APIError
+from .cxone_api import NOT_MODIFIED, APIError, Listing
 from .resources import Fragments
 
 logger = logging.getLogger(__name__)
 
 HISTORY = 36  # versions kept for `?since=` (3 minutes at 5 s)
+FIRST_LOGINS_WAIT = 0.5  # s a first board of a few rounds of pages waits for its directory; then the logins follow
 
 
 @dataclass(frozen=True)
@@ -204,15 +205,17 @@ def changes_since(state, since, version):
 
 # --- reading CXone --------------------------------------------------------------------------
 
-def read(client, state, started, *, full_read_seconds, shape, directory_rows, renew=None, states=None):
+def read(client, state, started, *, full_read_seconds, shape, directory_rows, renew=None, states=None, parked=None):
     """One read of the board with `client`: (new state, payload), or NOT_MODIFIED. `shape(rows)`
     turns CXone's rows into the board's (and may note what they lack). A delta CXone
     refuses as a bad request falls back to a full read at once (its failure is the read's).
     `states`: a full `agent_states()` answer the same client read moments ago (a supervisor's
-    proof, floor.py), taken for a full read's states instead of reading them again."""
+    proof, floor.py), taken for a full read's states instead of reading them again; the first
+    board made of them waits at most FIRST_LOGINS_WAIT for the directory, which is then left to
+    `parked` (`park(future) -> key`, `collect(key) -> logins or None`) for the next read."""
     read_plan = plan(state, started, full_read_seconds)
     try:
-        return _read(client, state, started, read_plan, shape, directory_rows, states if read_plan.full else None)
+        return _read(client, state, started, read_plan, shape, directory_rows, states if read_plan.full else None, parked)
     except APIError as exc:
         if read_plan.full or exc.reason != Reason.API_BAD_REQUEST:
             raise
@@ -222,26 +225,55 @@ def read(client, state, started, *, full_read_seconds, shape, directory_rows, re
     return _read(client, state, started, Plan(full=True), shape, directory_rows)
 
 
-def _read(client, state, started, read_plan, shape, directory_rows, states=None):
+def _read(client, state, started, read_plan, shape, directory_rows, states=None, parked=None):
     """The states and, for a full read, the agent directory beside them: each paged in parallel
     after its first page, each with a deadline sized to the team (`CXoneClient.read_seconds`)."""
     begun = client.clock()
     directory = read_directory(client, directory_rows) if read_plan.full else None
     answer = states or client.agent_states(updated_since=read_plan.updated_since)
     logins = (state or {}).get("logins", {})
+    pending, filled = None, []
     if directory is not None:  # at most until the directory's own deadline (the read's own monotonic clock)
-        logins = _directory_or(logins, directory, max(0.0, begun + client.max_read_seconds - client.clock()))
+        remaining = max(0.0, begun + client.max_read_seconds - client.clock())
+        if state is None and states is not None and parked is not None:  # a first board: shown, its logins follow
+            # a directory of more than two rounds of pages will not be read in the wait: none
+            quick = len(states[0].rows) <= 2 * client.parallel * client.page_size
+            logins = _directory_or(logins, directory, min(remaining, FIRST_LOGINS_WAIT if quick else 0.0), quietly=True)
+            if not directory.done():
+                pending = (parked.park(directory), client.clock() + remaining)
+        else:
+            logins = _directory_or(logins, directory, remaining)
+    elif state and state.get("logins_pending") and parked is not None:
+        pending, logins, filled = _parked_logins(client, state, parked, logins)
     if answer is NOT_MODIFIED:
-        return NOT_MODIFIED if state else empty(started)
+        if not filled:
+            return NOT_MODIFIED if state else empty(started)
+        answer = Listing(), state["last_poll"]  # nothing changed but the logins that arrived
     listing, last_poll = answer
-    return merge(state, read_plan, listing, shape(listing.rows), last_poll, logins, started)
+    new_state, payload = merge(state, read_plan, listing, shape(listing.rows) + filled, last_poll, logins, started)
+    if pending is not None:
+        new_state["logins_pending"] = pending
+    return new_state, payload
 
 
-def _directory_or(logins, directory, timeout):
+def _parked_logins(client, state, parked, logins):
+    """(still pending, logins, rows they fill) for a board whose directory was still being read
+    when it was first stored (given up past that read's deadline: the next full read has them)."""
+    key, until = state["logins_pending"]
+    arrived = parked.collect(key)
+    if arrived is None:
+        return (state["logins_pending"] if client.clock() < until else None), logins, []
+    logins = arrived or logins
+    filled = [{**row, "userName": logins[i]} for i, row in state["agents"].items() if not row["userName"] and logins.get(i)]
+    return None, logins, filled
+
+
+def _directory_or(logins, directory, timeout, *, quietly=False):
     try:  # never past the directory read's own deadline
         return directory.result(timeout=timeout) or logins  # a failed read keeps the last logins
     except FuturesTimeout:
-        logger.info("agent directory too slow", extra={"event": "cxone_api"})
+        if not quietly:
+            logger.info("agent directory too slow", extra={"event": "cxone_api"})
         return logins
 
 
