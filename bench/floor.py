@@ -21,8 +21,8 @@ agents of the tenant (the tenant has exactly --agents agents).
 Each supervisor signs in (simulator/browser.py), opens /supervisor/ (arrivals spread over
 --arrive s) and polls as static/js/board.js and common.js do: the board `GET
 /api/supervisor/agents/` (`?since=<version>` and If-None-Match `"v<version>"` once it has a
-version), the skills `GET /api/supervisor/skills/` (no If-None-Match, as board.js sends it;
---skills-etag sends the last ETag) and the skill assignments every 60 s; each poll chained
+version), the skills `GET /api/supervisor/skills/` and the skill assignments every 60 s, both
+with If-None-Match the last ETag (--no-etag: without, as board.js asked before); each poll chained
 (the next starts the interval after the answer), backing off as common.js's Poller does
 (429/503/stale: doubling up to 60 s; api_not_loaded/api_busy: 1 s). After --warmup s it
 measures --window s:
@@ -286,7 +286,7 @@ class Page:
         if kind == "board" and self.version is not None:
             url += f"?since={self.version}"
             headers["If-None-Match"] = f'"v{self.version}"'
-        elif kind == "skills" and self.skills_etag and self.etags.get(kind):
+        elif kind in ("skills", "assignments") and self.skills_etag and self.etags.get(kind):
             headers["If-None-Match"] = self.etags[kind]
         sent = time.time()
         if kind == "board" and self.first_sent is None:
@@ -440,7 +440,7 @@ def run(args, supervisors):
             page = http.get(portal.url + "/supervisor/")
             assert page.status_code == 200, page.text[:300]
             identity = page.text.split('data-identity="', 1)[1].split('"', 1)[0]
-            return Page(portal.url, http.cookies.get_dict(), identity, args.skills_etag)
+            return Page(portal.url, http.cookies.get_dict(), identity, not args.no_etag)
 
         from concurrent.futures import ThreadPoolExecutor
 
@@ -675,7 +675,7 @@ def main():
     parser.add_argument("--database-url", default=ORIGINAL_ENV.get("DATABASE_URL", ""),
                         help="PostgreSQL; the bench drops and creates this database (default: $DATABASE_URL)")
     parser.add_argument("--cache-url", default="", help="a Redis db to use (and empty!) instead of a redis-server of the bench's own")
-    parser.add_argument("--skills-etag", action="store_true", help="the skills poll sends If-None-Match (board.js does not yet)")
+    parser.add_argument("--no-etag", action="store_true", help="the skills and assignments polls send no If-None-Match (board.js before)")
     parser.add_argument("--json", nargs="?", const="", default=None, metavar="PATH",
                         help="also write the figures as JSON (default path var/bench/floor-<time>.json)")
     parser.add_argument("--baseline", action="append", default=[], metavar="JSON", help="a saved run's columns beside these")

@@ -319,3 +319,17 @@ def test_a_skill_filter_counts_the_agents_who_have_the_skill_as_its_queue_row_do
             break
         board.wait_for_timeout(250)  # the page's own polls move; no assertion rests on this pause
     assert logged_in_on_tiles() == logged_in_in_queue_row() > 0
+
+
+def test_the_queue_table_asks_with_the_etag_it_was_given(board):
+    """The skills poll (and the skill assignments') sends If-None-Match with the ETag of what the
+    page shows: an unchanged answer is a 304, no body to send or table to rebuild."""
+    def skills_request(request):
+        return "/api/supervisor/skills/" in request.url
+    first = board.wait_for_event("request", predicate=skills_request, timeout=BROWSER_WAIT_MS)
+    answer = first.response()
+    shown_tag = answer.headers.get("etag") if answer.status == 200 else first.headers.get("if-none-match")
+    assert shown_tag
+    second = board.wait_for_event("request", predicate=skills_request, timeout=BROWSER_WAIT_MS)
+    assert second.headers.get("if-none-match") == shown_tag
+    assert second.response().status in (200, 304)

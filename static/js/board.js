@@ -382,9 +382,16 @@
     if (assigned) { assigned.forEach(function (ids, name) { set.add(name); }); }
     options(root.querySelector("[data-filter=skill]"), Array.from(set).sort(collator.compare), filter.skill);
   }
+  var skillsTag = null;  // the ETag of the skills shown: an unchanged answer is a 304 (no body, no rebuild)
+  function skillsUpdated(age) {
+    var node = root.querySelector("[data-test=skills-as-of]");
+    if (node) { node.textContent = fmt(_("updated %(n)s s ago"), {n: P.number(age || 0)}, true); }
+  }
   function pollSkills() {
-    return P.request(root.getAttribute("data-skills-url")).then(function (r) {
+    return P.request(root.getAttribute("data-skills-url"), {headers: skillsTag ? {"If-None-Match": skillsTag} : {}}).then(function (r) {
+      if (r.status === 304 && !ended) { skillsUpdated(r.age); return "ok"; }
       if (!r.ok || !r.body || ended) { return P.outcomeOf(r); }
+      skillsTag = r.etag || null;
       skillsBody.textContent = "";
       queueSkills = r.body.skills.map(function (s) { return s.skillName; }).filter(Boolean);
       skillOptions();
@@ -410,17 +417,19 @@
         tr.appendChild(el("td", P.duration(today.averageHandleTime), "num"));
         skillsBody.appendChild(tr);
       });
-      var node = root.querySelector("[data-test=skills-as-of]");
-      if (node) { node.textContent = fmt(_("updated %(n)s s ago"), {n: P.number(r.age || 0)}, true); }
+      skillsUpdated(r.age);
       return P.outcomeOf(r);
     });
   }
 
+  var assignedTag = null;
   function pollAssignments() {
     var url = root.getAttribute("data-skill-agents-url");
     if (!url) { return Promise.resolve(null); }
-    return P.request(url).then(function (r) {
+    return P.request(url, {headers: assignedTag ? {"If-None-Match": assignedTag} : {}}).then(function (r) {
+      if (r.status === 304) { return "ok"; }
       if (!r.ok || !r.body || ended) { return P.outcomeOf(r); }
+      assignedTag = r.etag || null;
       var next = new Map();
       Object.keys(r.body.skills || {}).forEach(function (id) {
         var skill = r.body.skills[id];

@@ -171,11 +171,12 @@
     }
     return fetch(url, init).then(function (response) {
       var age = parseInt(response.headers.get("X-Data-Age") || "0", 10);
-      if (response.status === 304) { return {ok: true, status: 304, body: null, age: age}; }
+      var etag = response.headers.get("ETag");
+      if (response.status === 304) { return {ok: true, status: 304, body: null, age: age, etag: etag}; }
       return response.json().catch(function () { return {}; }).then(function (body) {
         if (response.status === 401 && body.login_url) { window.location.assign(body.login_url); }
         if (response.status === 409 && body.reason === "session_changed") { sessionChanged(body); }
-        return {ok: response.ok, status: response.status, body: body, age: age};
+        return {ok: response.ok, status: response.status, body: body, age: age, etag: etag};
       });
     }, function (error) {
       if (error && error.name === "AbortError") { throw error; }
