@@ -47,7 +47,8 @@ MIN_KEEP = 300  # seconds: past the back-off's longest step (72 s jittered) and 
 # Failures after which the user may no longer see the data: dropped, never served stale.
 REFUSED = {Reason.API_FORBIDDEN, Reason.API_UNAUTHORIZED}
 BACKS_OFF = {Reason.API_THROTTLED, Reason.API_TIMEOUT, Reason.API_UNAVAILABLE}
-KEPT_STATES = 24  # states this process keeps beside the cache (the newest it stored or read)
+KEPT_STATES = 24  # states this process keeps beside the cache (the newest it stored or read) ...
+KEPT_ROWS = 60000  # ... holding at most this many rows in all (three 20,000-agent boards: ~100 MB)
 
 
 class KeptStates:
@@ -57,8 +58,13 @@ class KeptStates:
     used only while the meta still names it, so a state another process stored since is read
     from the cache. States are never changed in place (a fetch builds a new one)."""
 
-    def __init__(self, size=KEPT_STATES):
-        self.size, self.lock, self.states = size, threading.Lock(), OrderedDict()
+    def __init__(self, size=KEPT_STATES, rows=KEPT_ROWS):
+        self.size, self.rows, self.lock, self.states = size, rows, threading.Lock(), OrderedDict()
+
+    @staticmethod
+    def weight(state):
+        rows = state.get("agents") if isinstance(state, dict) else None
+        return 1 + (len(rows) if isinstance(rows, dict) else 0)
 
     def get(self, key, state_id):
         if not state_id:
@@ -76,7 +82,8 @@ class KeptStates:
         with self.lock:
             self.states[key] = (state_id, state)
             self.states.move_to_end(key)
-            while len(self.states) > self.size:
+            while len(self.states) > self.size or (
+                    len(self.states) > 1 and sum(self.weight(kept) for _, kept in self.states.values()) > self.rows):
                 self.states.popitem(last=False)
 
 

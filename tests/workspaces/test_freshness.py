@@ -5,6 +5,7 @@ poll under another user's back-off, or with the tenant's slots busy, was answere
 data marked fresh; a run of 304s renewed the meta but let the body expire ("not loaded").
 The clock is injected; no test sleeps."""
 import json
+from dataclasses import replace
 
 import pytest
 from django.core.cache import cache
@@ -13,7 +14,7 @@ from core.reasons import Reason
 from workspaces.adapter import Limits
 from workspaces.cxone_api import NOT_MODIFIED, APIError
 from workspaces.lease import Priority, tenant_slots
-from workspaces.resources import STALE_AFTER, Resources, Status
+from workspaces.resources import STALE_AFTER, KeptStates, Resources, Status
 
 MIDNIGHT_05 = 1796083500.0  # 2026-12-01T00:05:00Z
 
@@ -198,3 +199,39 @@ def test_a_room_with_refresh_threads_answers_at_once_and_refreshes_behind():
     release.set()
     refresher.pool.shutdown(wait=True)
     assert res.meta("agents").version > first and res.meta("agents").status is Status.FRESH
+
+
+# --- the states a process keeps beside the cache (resources.KeptStates) ------------------------------
+
+def test_a_refresh_builds_on_this_process_copy_only_while_the_meta_names_it():
+    """A refresh starts from the state this process stored (no unpickling), unless another
+    process stored a newer one since: the meta names its state, and that one is read."""
+    clock, seen = Clock(), []
+    res = resources(clock, 71)
+
+    def counting(state, started):
+        seen.append(None if state is None else state.get("n"))
+        n = (state or {}).get("n", 0) + 1
+        return {"payload": {"n": n}, "n": n}, {"n": n}
+    res.serve("agents", 5, counting)
+    clock.now += 5
+    res.serve("agents", 5, counting)
+    assert seen == [None, 1]
+    # another process stores its own state (its own id in the meta): this process's copy is not used
+    key = res.key("agents", "state")
+    cache.set(key, {**cache.get(key), "n": 41, "state_id": "theirs"}, 60)
+    cache.set(res.key("agents", "meta"), replace(res.meta("agents"), state_id="theirs"), 60)
+    clock.now += 5
+    res.serve("agents", 5, counting)
+    assert seen == [None, 1, 41]
+    assert json.loads(res.body("agents").body)["n"] == 42
+
+
+def test_the_kept_states_are_bounded_by_count_and_by_rows():
+    kept = KeptStates(size=3, rows=902)  # a state weighs 1 + its rows
+    for n in range(5):
+        kept.put(f"k{n}", str(n), {"agents": {}})
+    assert list(kept.states) == ["k2", "k3", "k4"] and kept.get("k0", "0") is None
+    kept.put("big", "b", {"agents": {str(i): {} for i in range(900)}})
+    assert list(kept.states) == ["k4", "big"] and kept.get("big", "b") is not None
+    assert kept.get("big", "another") is None  # only the state its meta names
