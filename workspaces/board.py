@@ -240,11 +240,11 @@ def _read(client, state, started, read_plan, shape, directory_rows, states=None,
             quick = len(states[0].rows) <= 2 * client.parallel * client.page_size
             logins = _directory_or(logins, directory, min(remaining, FIRST_LOGINS_WAIT if quick else 0.0), quietly=True)
             if not directory.done():
-                pending = (parked.park(directory), client.clock() + remaining)
+                pending = (parked.park(directory), started + remaining)  # the engine's clock: any process reads it
         else:
             logins = _directory_or(logins, directory, remaining)
     elif state and state.get("logins_pending") and parked is not None:
-        pending, logins, filled = _parked_logins(client, state, parked, logins)
+        pending, logins, filled = _parked_logins(started, state, parked, logins)
     if answer is NOT_MODIFIED:
         if not filled:
             return NOT_MODIFIED if state else empty(started)
@@ -256,13 +256,13 @@ def _read(client, state, started, read_plan, shape, directory_rows, states=None,
     return new_state, payload
 
 
-def _parked_logins(client, state, parked, logins):
+def _parked_logins(started, state, parked, logins):
     """(still pending, logins, rows they fill) for a board whose directory was still being read
     when it was first stored (given up past that read's deadline: the next full read has them)."""
     key, until = state["logins_pending"]
     arrived = parked.collect(key)
     if arrived is None:
-        return (state["logins_pending"] if client.clock() < until else None), logins, []
+        return (state["logins_pending"] if started < until else None), logins, []
     logins = arrived or logins
     filled = [{**row, "userName": logins[i]} for i, row in state["agents"].items() if not row["userName"] and logins.get(i)]
     return None, logins, filled
