@@ -7,8 +7,10 @@ read at once. It keeps a short history of versions, so `?since=<version>` answer
 that changed.
 
 The plan, merge and diff are pure functions of plain data (the state is a dict the cache keeps:
-`agents`, `last_poll`, `full_at`, `logins`, `needs_full`, `payload`, `history`); `read` is the
-one function that talks to CXone, through the client it is given.
+`agents` (`Rows`: each row with its JSON), `order` (the agent ids by name), `last_poll`,
+`full_at`, `logins`, `logins_pending` (a first board's directory still being read), `needs_full`,
+`payload`, `history`); `read` is the one function that talks to CXone, through the client it is
+given.
 """
 import contextvars
 import json
