@@ -3,6 +3,7 @@
     .venv/bin/python bench/big_board.py                              # this tree
     .venv/bin/python bench/big_board.py --compare /tmp/base          # this tree beside another checkout
     .venv/bin/python bench/big_board.py --root /tmp/base --json      # one variant, figures as JSON
+    .venv/bin/python bench/big_board.py --skill-agents               # the cold load, then who has which skill
 
 The simulator runs as an independent CXone in a process of its own (`--agents 20000
 --page-cap 50 --latency-ms 50`: every call 50 ms, pages of at most 50, so 400 pages of
@@ -18,6 +19,11 @@ moves only when the bench moves it; CXone's is the real one.
    board is polled again the same way until its version moves. Timed: the board's read of
    CXone itself (`workspaces.board.read`, wrapped: its duration and its outcome, or the reason
    it failed) and the poll-to-new-version time.
+3. **Who has which skill** (`--skill-agents`, instead of the re-reads): after the cold load,
+   from the first `GET /api/supervisor/skill-agents/` (on a cache that holds the board but not
+   the assignments) to the first complete answer (every agent in some skill, not `partial`),
+   polled as in 1; a failed answer moves the bench clock by one second (past a back-off).
+   Timed with CXone's calls (`agents/skills` pages apart) and the CPU of both processes.
 
 CXone calls are counted on the wire (`requests.Session.send`), with the most in flight at once.
 `--compare DIR` runs this script once per tree (DIR first, as "before"), each in a process of
@@ -46,6 +52,8 @@ def parse():
     parser.add_argument("--latency-ms", type=float, default=50)
     parser.add_argument("--rereads", type=int, default=3)
     parser.add_argument("--give-up", type=float, default=90.0, help="seconds a cold load or a re-read may take here")
+    parser.add_argument("--skill-agents", action="store_true",
+                        help="after the cold load, time the cold read of who has which skill (no re-reads)")
     parser.add_argument("--json", action="store_true", help="print one JSON object (what --compare reads)")
     return parser.parse_args()
 
@@ -57,6 +65,7 @@ class Wire:
 
     def __init__(self, requests):
         self.lock, self.calls, self.in_flight, self.most = threading.Lock(), 0, 0, 0
+        self.assignment_pages = 0  # agents/skills calls among them
         send = requests.Session.send
         wire = self
 
@@ -65,6 +74,7 @@ class Wire:
             if api:
                 with wire.lock:
                     wire.calls += 1
+                    wire.assignment_pages += "/agents/skills" in request.url
                     wire.in_flight += 1
                     wire.most = max(wire.most, wire.in_flight)
             try:
@@ -78,8 +88,8 @@ class Wire:
 
     def take(self):
         with self.lock:
-            out = {"calls": self.calls, "most_in_flight": self.most}
-            self.calls = self.most = 0
+            out = {"calls": self.calls, "most_in_flight": self.most, "assignment_pages": self.assignment_pages}
+            self.calls = self.most = self.assignment_pages = 0
             return out
 
 
@@ -202,6 +212,31 @@ def measure(args):
                 time.sleep(0.25)
             return {"seconds": None, "polls": polls}
 
+        def until_skills():
+            """Poll who has which skill as the page does until a complete answer: every agent on
+            the board in some skill, not `partial`. A failure moves the bench clock a second."""
+            started, polls, answers, tries = time.perf_counter(), 0, {}, []
+            while time.perf_counter() - started < args.give_up:
+                polls += 1
+                asked = time.perf_counter()
+                response = client.get("/api/supervisor/skill-agents/", **headers)
+                key = str(response.status_code)
+                body = json.loads(response.content)
+                tries.append(round(time.perf_counter() - asked, 2))
+                if response.status_code == 200:
+                    agents = {a for entry in body["skills"].values() for a in entry["agentIds"]}
+                    if len(agents) >= args.agents and not body.get("partial"):
+                        return {"seconds": time.perf_counter() - started, "polls": polls, "answers": answers, "tries": tries,
+                                "skills": len(body["skills"]), "agents": len(agents), "partial": body["partial"],
+                                "assignments": sum(len(e["agentIds"]) for e in body["skills"].values())}
+                    key += f" partial={body.get('partial')} agents={len(agents)}"
+                else:
+                    key += " " + str(body.get("reason", ""))
+                answers[key] = answers.get(key, 0) + 1
+                clock.now += 1
+                time.sleep(0.1)
+            return {"seconds": None, "polls": polls, "answers": answers, "tries": tries}
+
         out = {"root": root, "simulator_root": common.ROOT, "agents": args.agents, "page_cap": args.page_cap,
                "latency_ms": args.latency_ms, "timeout": settings.CXONE_HTTP_TIMEOUT, "load_before": os.getloadavg()}
         cache.clear()
@@ -214,8 +249,15 @@ def measure(args):
         cold.update(wire.take())
         out["cold"] = cold
         out["logins"] = logins_follow(cold)
+        if args.skill_agents:
+            wire.take()
+            cpu = cpu_seconds(), cpu_seconds(op.process.pid)
+            skills = until_skills()
+            skills["cpu_portal"], skills["cpu_cxone"] = cpu_seconds() - cpu[0], cpu_seconds(op.process.pid) - cpu[1]
+            skills.update(wire.take())
+            out["skill_agents"] = skills
         rereads, version = [], out["logins"].get("version") or cold["version"]
-        for _ in range(args.rereads):
+        for _ in range(0 if args.skill_agents else args.rereads):
             clock.now += settings.CXONE_BOARD_FULL_READ_SECONDS + 1
             again = until_board(after_version=version)
             with reads_lock:
@@ -260,6 +302,16 @@ def rows_of(result):
         rows[f"re-read {n}: CXone calls, most in flight"] = f"{again['calls']}, {again['most_in_flight']}"
         rows[f"re-read {n}: CPU of the portal, of the simulator"] = f"{again['cpu_portal']:.2f} s, {again['cpu_cxone']:.2f} s"
         rows[f"re-read {n}: agents, with their login"] = f"{again.get('count', 0)}, {again.get('logins', 0)}"
+    skills = result.get("skill_agents")
+    if skills:
+        rows["skill agents: first poll to a complete answer"] = fmt_seconds(skills["seconds"])
+        rows["skill agents: polls (each poll's seconds)"] = f"{skills['polls']} ({', '.join(map(str, skills['tries'][:6]))})"
+        rows["skill agents: failed answers"] = ", ".join(f"{k} x{n}" for k, n in skills["answers"].items()) or "none"
+        rows["skill agents: CXone calls, agents/skills pages"] = f"{skills['calls']}, {skills['assignment_pages']}"
+        rows["skill agents: most in flight"] = str(skills["most_in_flight"])
+        rows["skill agents: skills, agents, assignments"] = (
+            f"{skills.get('skills', 0)}, {skills.get('agents', 0)}, {skills.get('assignments', 0)}")
+        rows["skill agents: CPU of the portal, of the simulator"] = f"{skills['cpu_portal']:.2f} s, {skills['cpu_cxone']:.2f} s"
     rows["load average before / after"] = " / ".join(f"{a[0]:.2f}" for a in (result["load_before"], result["load_after"]))
     return rows
 
@@ -284,6 +336,7 @@ def main():
             command = [sys.executable, os.path.abspath(__file__), "--root", root, "--json", "--agents", str(args.agents),
                        "--page-cap", str(args.page_cap), "--latency-ms", str(args.latency_ms), "--rereads", str(args.rereads),
                        "--give-up", str(args.give_up), "--simulator-root", args.simulator_root]
+            command += ["--skill-agents"] if args.skill_agents else []
             done = subprocess.run(command, capture_output=True, text=True, timeout=args.give_up * (args.rereads + 1) * 3 + 120)
             if done.returncode != 0:
                 sys.exit(f"{label} ({root}) failed:\n{done.stderr[-3000:]}")

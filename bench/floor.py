@@ -42,9 +42,10 @@ measures --window s:
   (pg_stat_database xact_commit + xact_rollback of the bench database) per answered request;
 - the cold load (first board poll to a full board: `full`, count == total, not partial).
 
-The simulator's two whole-tenant reports are memoized per minute in its process (skills/summary
-costs it ~3 s of CPU at 3,000 agents, agents/skills ~40 ms a page: 400 supervisors would make
-the simulator, not the portal, the bottleneck); CXone's latency is still added to every call.
+The simulator's whole-tenant summary is memoized per minute in its process (skills/summary
+costs it ~3 s of CPU at 3,000 agents: 400 supervisors would make the simulator, not the portal,
+the bottleneck; agents/skills the simulator keeps per team and view itself, `Team.assigned`);
+CXone's latency is still added to every call.
 """
 import argparse
 import json
@@ -134,13 +135,7 @@ def serve_simulator(conn, config):
         wanted = {s.id for s in skills}
         return [row for row in summary(team, a, b, now, outbound=outbound) if row["skillId"] in wanted]
 
-    assignments = _memoized(sim_api.Team.assignments, lambda now, skills=None: (now // 60,))
-
-    def assignments_of(team, now, skills=sim_api.SKILLS):
-        wanted = {s.id for s in skills}
-        return [row for row in assignments(team, now) if row["skillId"] in wanted]
-
-    sim_api.Team.skill_summary, sim_api.Team.assignments = skill_summary, assignments_of
+    sim_api.Team.skill_summary = skill_summary
     op = RunningSimulator(team_size=config["agents"], page_cap=config["page_cap"], keep_alive=True)  # as CXone keeps connections
     api = op.simulator.api
     handle = api.handle
@@ -156,7 +151,7 @@ def serve_simulator(conn, config):
     team = api.team(acme)  # built before the supervisors join: they are users, not agents
     now = sim_api._ms(time.time())
     team.states(now)
-    team.assignments(now)
+    team.assigned()
     views = [tuple(v) for v in config["view_list"]]
     acme.users += [SimUser(f"supervisor{n}@acme.example", "Super", f"Visor{n}", "Manager", agent_id=90000 + n,
                            teams=views[n % len(views)]) for n in range(config["supervisors"])]

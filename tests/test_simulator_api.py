@@ -627,6 +627,66 @@ def test_a_team_limited_supervisor_is_answered_only_their_view(morning):
     assert sent.json()["errorCount"] == 1
 
 
+def test_the_assignments_follow_the_team_at_once_and_each_callers_view(morning):
+    """`agents/skills` is worked out once per team, skills and view, not once per page (a
+    20,000-agent tenant's 50,000 rows per page were what made its read time out): an agent
+    removed or listed again, a bigger tenant, more teams, a view that changes show at the next
+    read, and each caller is answered only their view, whoever asked first."""
+    from simulator.provider import SimUser
+
+    op, clock = morning
+    api = op.simulator.api
+    acme = op.simulator.tenants[ACME]
+    acme.users.append(SimUser("uma.lead@acme.example", "Uma", "Berg", "Manager", agent_id=1090, teams=(3, 4)))
+    sam, tara, uma = Caller(op, SUPERVISOR), Caller(op, LEAD), Caller(op, "uma.lead@acme.example")
+
+    def assigned(caller, path="agents/skills"):
+        return caller.every(path, "agentSkillAssignments", top=7)[0]  # pages of 7: many pages of one read
+
+    theirs = assigned(tara)  # the view first, then the whole tenant: neither answers the other
+    everything = assigned(sam)
+    assert theirs == [r for r in everything if r["teamId"] in (3, 4)] and theirs
+    team = api.team_of(ACME)
+    memo = team.assigned()  # what every page of Sam's read was cut from: worked out once, kept
+    assert team.assigned() is memo and len(memo) == len(everything)
+    assert {r["agentId"] for r in everything} == {a["agentId"] for a in sam.every("agents", "agents")[0]}
+    clock.advance(90)  # the same assignments, stamped by the clock as before
+    later = assigned(sam)
+    assert [dict(r, lastUpdateTime=None) for r in later] == [dict(r, lastUpdateTime=None) for r in everything]
+    assert {r["lastUpdateTime"] for r in later} == {iso(clock() - 30 * 86400)}
+
+    assert team.assigned() is memo  # the clock moved, the team did not
+    gone = next(r["agentId"] for r in theirs if r["agentId"] % 1000 >= 100)
+    api.remove_agent(ACME, gone)
+    assert team.assigned() is not memo and len(team.assigned()) < len(memo)
+    for caller in (sam, tara):
+        assert gone not in {r["agentId"] for r in assigned(caller)}
+    skill = next(r["skillId"] for r in theirs if r["agentId"] == gone)
+    assert gone not in {r["agentId"] for r in assigned(tara, f"skills/{skill}/agents")}
+    api.restore_agent(ACME, gone)  # listed again: in the very next read, where it was
+    assert [r["agentId"] for r in assigned(tara)] == [r["agentId"] for r in theirs]
+    assert gone in {r["agentId"] for r in assigned(tara, f"skills/{skill}/agents")}
+
+    api.team_size += 1  # a new agent
+    grown = assigned(sam)
+    new = {r["agentId"] for r in grown} - {r["agentId"] for r in everything}
+    assert len(new) == 1 and len({r["agentId"] for r in grown}) == len({r["agentId"] for r in everything}) + 1
+    added = next(a for a in sam.every("agents", "agents")[0] if a["agentId"] in new)
+    assert ({r["agentId"] for r in assigned(tara)} >= new) == (added["teamId"] in (3, 4))
+
+    api.team_count = 8  # more teams: tara's view is still Billing and Escalations only
+    spread = assigned(sam)
+    assert {r["teamId"] for r in spread} == set(range(1, 9))
+    assert {r["teamId"] for r in assigned(tara)} == {3, 4}
+
+    uma_user = acme.user("uma.lead@acme.example")
+    hidden = next(r["agentId"] for r in spread if r["teamId"] == 4)
+    uma_user.teams, uma_user.hidden = (4,), (hidden,)  # her view changes between two reads
+    hers = assigned(uma)
+    assert hers == [r for r in assigned(sam) if r["teamId"] == 4 and r["agentId"] != hidden] and hers
+    assert {r["teamId"] for r in assigned(tara)} == {3, 4}  # the same teams, another view: not Uma's
+
+
 def test_a_tenant_of_more_teams_for_many_views():
     """`api.team_count` (benchmarks: 20 distinct views need more than four teams) spreads the
     generated agents over that many teams, "Team 5" and on borrowing the first four's skills and

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from workspaces.cxone_api import MAX_PAGES
 from workspaces.skill_agents import by_skill
 
 from .conftest import AGENT, SUPERVISOR
@@ -43,6 +44,24 @@ def test_a_skills_agents_logged_in_on_the_board_are_its_queue_rows_logged_in(sup
         assert len(have & logged_in) == queue["agentsLoggedIn"], queue["skillName"]
     on_board = {a["agentId"] for a in board}
     assert all(set(s["agentIds"]) <= on_board for s in skills.values())
+
+
+@pytest.mark.django_db
+def test_assignments_of_more_pages_than_a_boards_read_are_read_whole(supervisor, cxone):
+    """Several rows per agent are several times the board's pages: 20,000 agents of 3 skills each
+    are 1,200 pages of 50, 2,400 of CXone's smallest (25), past the board's bound (MAX_PAGES),
+    which cut the filter to the first 1,000 pages' agents and called it `partial`."""
+    cxone.sim.api.team_size = 430  # 1,059 assignments
+    board = supervisor.client.get("/api/supervisor/agents/", **XHR).json()["agents"]
+    assert len(board) == 430
+    cxone.sim.api.page_cap = 1  # CXone's pages may hold fewer rows than asked: here one
+    response = supervisor.client.get("/api/supervisor/skill-agents/", **XHR)
+    assert response.status_code == 200
+    body = response.json()
+    pages = len(reads(supervisor, "agents/skills"))
+    assert pages > MAX_PAGES and not body["partial"]
+    assert sum(len(s["agentIds"]) for s in body["skills"].values()) == pages  # a row a page, each counted
+    assert set().union(*(s["agentIds"] for s in body["skills"].values())) == {a["agentId"] for a in board}
 
 
 @pytest.mark.django_db

@@ -9,7 +9,8 @@ CXone's habits:
   `parallel` pages of one read at once, and `PAGES_IN_FLIGHT` of every read in the process
   (a few tenants' big reads never open hundreds of sockets); or `_links.next` one page at a
   time (same origin only: the token goes with it). A read is bounded by rows (`max_rows`),
-  bytes (`max_bytes`) and `MAX_PAGES`; a cut read says so (`partial`).
+  bytes (`max_bytes`) and pages (`max_pages`, `MAX_PAGES` unless a read of more rows per
+  agent says more); a cut read says so (`partial`).
 - one deadline for a whole read, sized to it: `timeout` for the first page, then
   `page_seconds` per round of the pages `totalRecords` says are left, at most
   `max_read_seconds` (`read_seconds`); each call still waits `timeout` at most;
@@ -147,7 +148,7 @@ class _Unauthorized(Exception):
 class CXoneClient:
     def __init__(self, base_url, token, session, *, refresh_token=None, timeout=10.0, page_size=100,
                  max_rows=20000, max_bytes=64 * 1024 * 1024, parallel=PARALLEL_PAGES, page_seconds=PAGE_SECONDS,
-                 max_read_seconds=None, slots=PAGE_SLOTS, clock=time.monotonic):
+                 max_read_seconds=None, slots=PAGE_SLOTS, clock=time.monotonic, max_pages=MAX_PAGES):
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.session = session
@@ -156,6 +157,7 @@ class CXoneClient:
         self.page_size = page_size
         self.max_rows = max_rows
         self.max_bytes = max_bytes
+        self.max_pages = max_pages
         self.parallel = max(1, parallel)
         self.page_seconds = page_seconds
         self.max_read_seconds = max_read_seconds if max_read_seconds is not None else READ_TIMEOUTS * timeout
@@ -173,7 +175,7 @@ class CXoneClient:
         return CXoneClient(self.base_url, self.token, self.session, timeout=self.timeout, page_size=self.page_size,
                            max_rows=self.max_rows, max_bytes=self.max_bytes, parallel=self.parallel,
                            page_seconds=self.page_seconds, max_read_seconds=self.max_read_seconds, slots=self.slots,
-                           clock=self.clock)
+                           clock=self.clock, max_pages=self.max_pages)
 
     def url(self, path, **path_args):
         return f"{self.base_url}/inContactAPI/services/{VERSIONS[path]}/{path.format(**path_args)}"
@@ -292,7 +294,7 @@ class CXoneClient:
             self._rest_by_skip(url, params, path, list_key, listing, skips, deadline)
         elif total is None or len(rows) < total:
             if sized and total is not None:  # counted, but paged by links: one page at a time
-                pages = min(MAX_PAGES, -(-min(total, self.max_rows) // self.page_size))
+                pages = min(self.max_pages, -(-min(total, self.max_rows) // self.page_size))
                 deadline = started + self.read_seconds(pages, parallel=1)
             self._rest_by_links(url, path, list_key, listing, deadline)
         if len(listing.rows) > self.max_rows:
@@ -304,7 +306,7 @@ class CXoneClient:
     def _skips(self, total, step):
         """The later pages' `skip`s: `step` is what CXone put on the first page (it may cap below
         what was asked); bounded by rows and pages, lazy (an impossible total costs nothing)."""
-        return range(step, min(total, self.max_rows, step * MAX_PAGES), step)
+        return range(step, min(total, self.max_rows, step * self.max_pages), step)
 
     def _rest_by_skip(self, url, params, path, list_key, listing, skips, deadline):
         step = skips.step
@@ -361,8 +363,7 @@ class CXoneClient:
 
     def _rest_by_links(self, url, path, list_key, listing, deadline):
         page, seen = listing.first, 1
-        max_pages = MAX_PAGES
-        while isinstance(page, dict) and len(listing.rows) < self.max_rows and seen < max_pages:
+        while isinstance(page, dict) and len(listing.rows) < self.max_rows and seen < self.max_pages:
             next_url = self._next_url(page, url, path)
             if not next_url:
                 return

@@ -11,6 +11,7 @@ tenant (floor.py). Encoded once per read, ETag/304 and gzip through `api.answer`
 from . import floor as floors
 from . import shapes
 from .api import SUPERVISOR, answer, api_view, board_ids, workspace
+from .cxone_api import MAX_PAGES
 from .rows import text
 
 READ_TIMEOUTS = 3  # the lease holds a fetch for four timeouts and a little more (resources.lease_seconds)
@@ -49,10 +50,13 @@ def skill_agents(ws, on_board, *, if_none_match=None):
 
     One row per agent and skill: several times the board's rows, so the read may take up to
     `READ_TIMEOUTS` of the client's timeouts (still inside its lease) and hold up to
-    `ROWS_PER_AGENT` rows per agent the board may hold; beyond that it says `partial`."""
+    `ROWS_PER_AGENT` rows per agent the board may hold, in as many times the board's pages
+    (20,000 agents of 3 skills each are 1,200 pages of 50, 2,400 of 25); beyond that it says
+    `partial`."""
     def fetch(state, started):
         client = ws.client()
         client.max_rows = ws.limits.max_agents * ROWS_PER_AGENT
+        client.max_pages = MAX_PAGES * ROWS_PER_AGENT
         listing = client.skill_assignments(deadline=client.deadline() + (READ_TIMEOUTS - 1) * ws.limits.timeout)
         shapes.check(ws, "agents/skills", listing.rows)
         payload = {"skills": by_skill(listing.rows, on_board), "partial": bool(listing.partial)}
