@@ -93,17 +93,34 @@ def _guarded(method):
     return call
 
 
+_pools, _clients, _pools_lock = {}, {}, threading.Lock()
+
+
 class BreakerRedisCacheClient(RedisCacheClient):
-    """Django's client, keeping one `redis.Redis` per connection pool: Django builds a new one
-    for every call, and redis-py's constructor (its response callbacks) cost a poll more CPU than
-    its round trips (py-spy on bench/floor.py: 17 % of a worker's CPU). A `redis.Redis` over a pool is safe across threads."""
+    """Django's client, with one connection pool per server and one `redis.Redis` per pool for
+    the whole process. Django keeps a cache (so pools and connections) per thread, and a
+    thread started for one read (a page of a paged read, an agent directory) opened a pool and a
+    TCP connection of its own; it builds a new `redis.Redis` for every call, whose constructor
+    (its response callbacks) cost a poll more CPU than its round trips (py-spy on
+    bench/floor.py: 17 % of a worker's CPU). Both are safe across threads (redis-py's pool checks
+    its pid, so a forked worker opens its own)."""
+
+    def _get_connection_pool(self, write):
+        index = self._get_connection_pool_index(write)
+        key = (self._servers[index], repr(sorted(self._pool_options.items())))
+        pool = _pools.get(key)
+        if pool is None:
+            with _pools_lock:
+                pool = _pools.get(key)
+                if pool is None:
+                    pool = _pools[key] = self._pool_class.from_url(self._servers[index], **self._pool_options)
+        return pool
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
-        clients = self.__dict__.setdefault("_clients", {})
-        client = clients.get(id(pool))
+        client = _clients.get(id(pool))
         if client is None:
-            client = clients[id(pool)] = self._client(connection_pool=pool)
+            client = _clients.setdefault(id(pool), self._client(connection_pool=pool))
         return client
 
     def add_and_incr(self, key, ttl):

@@ -326,7 +326,8 @@ class Workspace:
         own token returned."""
         if "agents" not in self.rooms:
             self.board(with_body=False)
-        state = self.room("agents").state("agents")
+        room = self.room("agents")
+        state = room.state("agents", room.meta("agents"))  # this process's copy when it has that version
         agents = state["agents"] if state else {}
         if self.rooms.get("agents") is not self.resources and self.proof is not None:
             theirs = self.floor.agent_ids(self.proof) or frozenset()
