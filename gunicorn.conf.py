@@ -10,7 +10,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4))
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 20))
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
+# Past the pages' 5 s polls: a tab (or nginx's upstream pool) keeps its connection between two
+# polls, not a new TCP connection per poll (at 400 supervisors, bursts of connections queued
+# behind busy workers: poll p99 2.5 s with 5, 0.34 s with 10; docs/benchmarks.md §13).
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 15))
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 0))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 0))
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
