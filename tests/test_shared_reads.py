@@ -280,3 +280,28 @@ def test_a_first_board_comes_before_a_slow_directory_and_its_logins_follow(floor
     assert {a["agentId"] for a in filled["agents"]} == {a["agentId"] for a in body["agents"]}
     assert all(a["userName"] for a in agents_of(sam).values())
     assert full_reads(floor) == reads  # the directory read beside the first board, not a re-read, filled them
+
+
+@pytest.mark.django_db
+def test_a_tab_that_found_the_proof_due_while_another_rechecked_it_does_not_recheck_again(floor, portal_clock, monkeypatch):
+    """Two tabs of one supervisor (the board's poll and the skills' come together) find the proof
+    due at once; the second to take the lease reads the proof again and finds it re-checked."""
+    from workspaces.floor import Floor
+
+    sam = signed_in(floor, SUPERVISOR)
+    assert board(sam).status_code == 200
+    before = proof_of(sam)
+    portal_clock.later(61)
+    floor.sim.reset_calls()
+    assert board(sam).status_code == 200  # the re-check
+    stored, handed = Floor.stored, []
+
+    def read_before_the_store(self):  # this tab read the proof before the other stored its re-check
+        if not handed:
+            handed.append(True)
+            return before
+        return stored(self)
+    monkeypatch.setattr(Floor, "stored", read_before_the_store)
+    assert board(sam).status_code == 200
+    rechecks = [c for c in floor.sim.calls if c.get("path") == "agents/states" and not c.get("updatedSince")]
+    assert handed and len(rechecks) == 1

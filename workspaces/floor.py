@@ -129,17 +129,33 @@ class Floor:
         if self._resting(now):  # CXone failed the last read or re-check lately: no new try yet
             return proof if proof is not None and self._grace(proof, now) else None
         token = fingerprint(self.ws.tokens.current())
-        if proof is None or now >= proof.read_at + self._spread(self.ws.limits.proof_seconds):
-            got = self._under_lease(lambda: self._read(now, token))
-        elif proof.token != token or now >= proof.checked_at + self.ws.limits.proof_recheck_seconds:
-            got = self._under_lease(lambda: self._recheck(proof, now, token))
-        else:
+        if self._due(proof, now, token) is None:
             return proof
+        got = self._under_lease(lambda: self._make_due(now, token))
         if isinstance(got, Proof):
             return got
         if proof is not None:  # another tab is at it, or CXone failed it: the last proof, in its grace
             return self._grace(proof, now)
         return got  # PENDING (another tab reads it: "not loaded yet"), or None (own reads)
+
+    def _due(self, proof, now, token):
+        """"read", "recheck", or None when `proof` serves as it is."""
+        if proof is None or now >= proof.read_at + self._spread(self.ws.limits.proof_seconds):
+            return "read"
+        if proof.token != token or now >= proof.checked_at + self.ws.limits.proof_recheck_seconds:
+            return "recheck"
+        return None
+
+    def _make_due(self, now, token):
+        """Under the lease: the read or re-check the stored proof needs now (read again: another
+        tab of this user may have made it while this one waited for the lease), or that proof."""
+        proof = self.stored()
+        due = self._due(proof, now, token)
+        if due == "read":
+            return self._read(now, token)
+        if due == "recheck":
+            return self._recheck(proof, now, token)
+        return proof
 
     def _spread(self, seconds):
         """Each user's full re-read falls at their own point of the period (never all at once)."""
