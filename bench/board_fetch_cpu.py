@@ -22,6 +22,7 @@ from django.core.cache.backends.locmem import LocMemCache  # noqa: E402
 from workspaces import board  # noqa: E402
 from workspaces.adapter import Limits, with_digest  # noqa: E402
 from workspaces.cxone_api import Listing  # noqa: E402
+from workspaces import resources as resources_module  # noqa: E402
 from workspaces.resources import Resources  # noqa: E402
 
 STATES = ("Available", "Unavailable", "InboundContact", "OutboundContact", "LoggedOut")
@@ -51,7 +52,7 @@ def fetcher(agents, changed, rnd):
 
 def kept_bytes(cache, res):
     total = 0
-    for part in ("meta", "body", "state", "delta"):
+    for part in getattr(resources_module, "PARTS", ("meta", "body", "state", "delta")):
         value = cache.get(res.key("agents", part))
         total += len(pickle.dumps(value, pickle.HIGHEST_PROTOCOL)) if value is not None else 0
     return total

@@ -107,7 +107,7 @@ class BreakerRedisCacheClient(RedisCacheClient):
 
     def _get_connection_pool(self, write):
         index = self._get_connection_pool_index(write)
-        key = (self._servers[index], repr(sorted(self._pool_options.items())))
+        key = (self._servers[index], self._pool_class, repr(sorted(self._pool_options.items())))
         pool = _pools.get(key)
         if pool is None:
             with _pools_lock:

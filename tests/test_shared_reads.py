@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import TokenSession
+from simulator import api as sim_api
 from simulator.provider import SimUser
 from workspaces.adapter import Workspace
 
@@ -254,7 +255,8 @@ def test_who_has_which_skill_is_read_once_per_view_and_never_names_an_agent_outs
 def test_a_first_board_comes_before_a_slow_directory_and_its_logins_follow(floor, portal_clock):
     """A first board is made of the supervisor's own read of their view (their proof): it does
     not wait for the agent directory (logins) longer than board.FIRST_LOGINS_WAIT; the logins
-    reach every row at a later poll, as a delta, once the directory has been read."""
+    reach every row at the next poll, as a delta, once the directory has been read, and never
+    take an agent back to an older state than the same poll's read brought."""
     gate = threading.Event()
     floor.sim.api.gates["agents"] = gate
     try:
@@ -265,21 +267,25 @@ def test_a_first_board_comes_before_a_slow_directory_and_its_logins_follow(floor
         assert body["count"] == len(body["agents"]) > 0 and not any(a["userName"] for a in body["agents"])
     finally:
         gate.set()
-    reads = full_reads(floor)
-    version, filled = body["version"], None
-    for _ in range(100):  # polls as the page makes them, until the directory's read has ended (its own thread)
-        portal_clock.later(5)
-        delta = board(sam, QUERY_STRING=f"since={version}", HTTP_IF_NONE_MATCH=f'"v{version}"')
-        if delta.status_code == 200:
-            version = delta.json()["version"]
-            if any(a["userName"] for a in delta.json()["agents"]):
-                filled = delta.json()
-                break
-        time.sleep(0.05)
-    assert filled is not None and filled["full"] is False  # a delta: the rows the logins changed
-    assert {a["agentId"] for a in filled["agents"]} == {a["agentId"] for a in body["agents"]}
-    assert all(a["userName"] for a in agents_of(sam).values())
-    assert full_reads(floor) == reads  # the directory read beside the first board, not a re-read, filled them
+    room = Workspace(sam.identity.tenant, sam.identity.cxone_user_id, None, cache=cache).shared_room(proof_of(sam).view)
+    key = room.state("agents")["logins_pending"][0]
+    for _ in range(400):  # the directory's read ends on its own thread, in real time (bounded)
+        if cache.get(key) is not None:
+            break
+        time.sleep(0.025)
+    assert cache.get(key), "the directory's logins never reached the cache"
+    directory_reads = floor.sim.count("api", path="agents")
+    portal_clock.later(90)  # the next poll, a while on (its delta holds changed states), and the logins
+    delta = board(sam, QUERY_STRING=f"since={body['version']}", HTTP_IF_NONE_MATCH=f'"v{body["version"]}"')
+    assert delta.status_code == 200 and delta.json()["full"] is False
+    assert {a["agentId"] for a in delta.json()["agents"]} == {a["agentId"] for a in body["agents"]}
+    shown = agents_of(sam)
+    assert all(a["userName"] for a in shown.values())
+    assert floor.sim.count("api", path="agents") == directory_reads  # the first board's directory filled them
+    # every row as CXone has it now (the filled rows never brought back the first board's states)
+    team = floor.sim.api.team_of(floor.tenant().tenant_id)
+    now_rows, _ = team.states(sim_api._ms(portal_clock.now))
+    assert {a: row["state"] for a, row in shown.items()} == {str(r["agentId"]): r["agentStateName"] for r in now_rows}
 
 
 @pytest.mark.django_db

@@ -241,18 +241,22 @@ def _read(client, state, started, read_plan, shape, directory_rows, states=None,
             # a directory of more than two rounds of pages will not be read in the wait: none
             quick = len(states[0].rows) <= 2 * client.parallel * client.page_size
             logins = _directory_or(logins, directory, min(remaining, FIRST_LOGINS_WAIT if quick else 0.0), quietly=True)
-            if not directory.done():
+            if directory.done():  # it ended after the wait: its logins now
+                logins = _directory_or(logins, directory, 0.0)
+            else:
                 pending = (parked.park(directory), started + remaining)  # the engine's clock: any process reads it
         else:
             logins = _directory_or(logins, directory, remaining)
     elif state and state.get("logins_pending") and parked is not None:
         pending, logins, filled = _parked_logins(started, state, parked, logins)
+    resolved = bool(state and state.get("logins_pending")) and pending is None  # arrived, failed or given up
     if answer is NOT_MODIFIED:
-        if not filled:
+        if not resolved:
             return NOT_MODIFIED if state else empty(started)
-        answer = Listing(), state["last_poll"]  # nothing changed but the logins that arrived
+        answer = Listing(), state["last_poll"]  # nothing changed but the logins (or their end)
     listing, last_poll = answer
-    new_state, payload = merge(state, read_plan, listing, shape(listing.rows) + filled, last_poll, logins, started)
+    # the rows the logins fill first: this read's own rows (newer states) are laid over them
+    new_state, payload = merge(state, read_plan, listing, filled + shape(listing.rows), last_poll, logins, started)
     if pending is not None:
         new_state["logins_pending"] = pending
     return new_state, payload

@@ -240,7 +240,9 @@ class Floor:
             return False
         if ids_digest in proof.covered:
             return True
-        state = room.state(name)
+        state = room.state(name, room.meta(name))
+        if (state or {}).get("digest") != ids_digest:  # a newer version was stored since: not this digest's ids
+            return False
         ids, agents = row_ids(state), name == "agents" or (state or {}).get("kind") == "agents"
         theirs = self.agent_ids(proof) if agents else proof.skills
         if ids is None or theirs is None:

@@ -48,7 +48,8 @@ MIN_KEEP = 300  # seconds: past the back-off's longest step (72 s jittered) and 
 REFUSED = {Reason.API_FORBIDDEN, Reason.API_UNAUTHORIZED}
 BACKS_OFF = {Reason.API_THROTTLED, Reason.API_TIMEOUT, Reason.API_UNAVAILABLE}
 KEPT_STATES = 24  # states this process keeps beside the cache (the newest it stored or read) ...
-KEPT_ROWS = 60000  # ... holding at most this many rows in all (three 20,000-agent boards: ~100 MB)
+KEPT_ROWS = 60000  # ... holding at most this many board rows in all (three 20,000-agent boards: ~100 MB;
+                   # another state counts as one)
 
 
 class KeptStates:
@@ -76,6 +77,10 @@ class KeptStates:
             self.states.move_to_end(key)
             return kept[1]
 
+    def forget(self, key):
+        with self.lock:
+            self.states.pop(key, None)
+
     def put(self, key, state_id, state):
         if not state_id or state is None:
             return
@@ -88,7 +93,10 @@ class KeptStates:
 
 
 kept_states = KeptStates()
-PARTS = ("meta", "body", "state", "delta")
+# The state's part names its format: "state2" holds board.Rows (rows as JSON pieces), which code
+# before it cannot unpickle; during a rolling deploy each side reads only its own states.
+STATE = "state2"
+PARTS = ("meta", "body", STATE, "delta")
 _fetching = contextvars.ContextVar("cxone_fetch_lease", default=None)
 
 
@@ -215,7 +223,7 @@ class Resources:
     def state(self, name, meta=None):
         """The fetch's state; with `meta` (read first), the state that meta names, from this
         process's copy when it has it."""
-        key = self.key(name, "state")
+        key = self.key(name, STATE)
         kept = kept_states.get(key, meta.state_id) if meta is not None else None
         if kept is not None:
             return kept
@@ -235,6 +243,7 @@ class Resources:
 
     def drop(self, name):
         self.cache.delete_many([self.key(name, part) for part in PARTS])
+        kept_states.forget(self.key(name, STATE))
 
     def invalidate(self, name):
         """The next poll fetches at once (after an action changed what CXone will answer)."""
@@ -245,7 +254,7 @@ class Resources:
     def _set_meta(self, name, meta):
         """A new meta over the same data: the data's entries live as long as the meta that names
         them (else a run of 304s or failures would outlive the body and answer "not loaded")."""
-        for part in ("body", "state", "delta"):
+        for part in ("body", STATE, "delta"):
             self.cache.touch(self.key(name, part), meta.keep)
         self.cache.set(self.key(name, "meta"), meta, meta.keep)
 
@@ -413,7 +422,7 @@ class Resources:
         entries[self.key(name, "meta")] = meta  # last
         self.cache.set_many(entries, ttl)
         if state is not None:
-            kept_states.put(self.key(name, "state"), state_id, entries[self.key(name, "state")])
+            kept_states.put(self.key(name, STATE), state_id, entries[self.key(name, STATE)])
         return meta
 
     def _state_entries(self, name, state, version, marked, state_id):
@@ -423,7 +432,7 @@ class Resources:
         if history and history[-1][0] is None:
             history[-1] = (version, *history[-1][1:])
         delta = state.pop("delta", None)
-        entries = {self.key(name, "state"): {**state, "version": version, "state_id": state_id}}
+        entries = {self.key(name, STATE): {**state, "version": version, "state_id": state_id}}
         if delta is not None:
             raw, gz = encode({**delta["payload"], **marked})
             entries[self.key(name, "delta")] = {"from": delta["from"], "version": version, "raw": raw, "gz": gz}

@@ -20,7 +20,7 @@ from workspaces.adapter import Limits, TokenSource, Workspace
 
 from .test_board_adapter import gated  # CXone slow for a workspace: its fetch waits until a gate opens
 from workspaces.lease import Priority, backend, lease, tenant_slots
-from workspaces.resources import KEEP_INTERVALS, MIN_KEEP, Status, keep_seconds
+from workspaces.resources import KEEP_INTERVALS, MIN_KEEP, STATE, Status, keep_seconds
 
 SUPERVISOR = "sam.supervisor@acme.example"
 MIDNIGHT_05 = 1796083500.0  # 2026-12-01T00:05:00Z
@@ -119,7 +119,7 @@ def test_reads_other_than_the_board_leave_one_slot_free():
 
 def refuse_the_next_delta(ws):
     """A lastPollTime CXone no longer accepts (it answers the delta 400)."""
-    key = ws.resources.key("agents", "state")
+    key = ws.resources.key("agents", STATE)
     state = cache.get(key)
     cache.set(key, {**state, "last_poll": "2026-13-45T99:99:99Z", "state_id": "tampered"}, 60)
     # the meta names the state it goes with (else this process's own copy of the state is used)
@@ -207,7 +207,7 @@ def test_entries_and_refusals_are_kept_a_few_intervals_not_a_day(sim, clock):
     ws.board()
     assert keep_seconds(5) == max(MIN_KEEP, KEEP_INTERVALS * 5) < 3600  # minutes, not a day
     assert 0 < seconds_to_live(ws.resources.key("agents", "meta")) <= keep_seconds(5) + 1
-    assert 0 < seconds_to_live(ws.resources.key("agents", "state")) <= keep_seconds(5) + 1
+    assert 0 < seconds_to_live(ws.resources.key("agents", STATE)) <= keep_seconds(5) + 1
     sim.simulator.api.faults["contacts/completed"] = 404
     assert ws.contacts("999999").error == Reason.API_NOT_FOUND  # a refusal, answered like data
     assert 0 < seconds_to_live(ws.resources.key("contacts:999999", "meta")) <= keep_seconds(30) + 1

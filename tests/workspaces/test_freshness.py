@@ -14,7 +14,7 @@ from core.reasons import Reason
 from workspaces.adapter import Limits
 from workspaces.cxone_api import NOT_MODIFIED, APIError
 from workspaces.lease import Priority, tenant_slots
-from workspaces.resources import STALE_AFTER, KeptStates, Resources, Status
+from workspaces.resources import STALE_AFTER, STATE, KeptStates, Resources, Status, kept_states
 
 MIDNIGHT_05 = 1796083500.0  # 2026-12-01T00:05:00Z
 
@@ -100,7 +100,7 @@ def test_a_run_of_304s_keeps_the_body_and_state_as_long_as_the_meta():
     clock.now += 5
     res.serve("agents", 5, lambda state, started: next(answers), priority=Priority.BOARD)
     keep = res.meta("agents").keep
-    for part in ("body", "state", "delta"):
+    for part in ("body", STATE, "delta"):
         assert store.touched[res.key("agents", part)] == keep
 
 
@@ -217,14 +217,22 @@ def test_a_refresh_builds_on_this_process_copy_only_while_the_meta_names_it():
     clock.now += 5
     res.serve("agents", 5, counting)
     assert seen == [None, 1]
+    # the cache's copy differs, the meta still names this process's state: its own copy is used
+    key = res.key("agents", STATE)
+    cache.set(key, {**cache.get(key), "n": 99}, 60)
+    clock.now += 5
+    res.serve("agents", 5, counting)
+    assert seen == [None, 1, 2]
     # another process stores its own state (its own id in the meta): this process's copy is not used
-    key = res.key("agents", "state")
     cache.set(key, {**cache.get(key), "n": 41, "state_id": "theirs"}, 60)
     cache.set(res.key("agents", "meta"), replace(res.meta("agents"), state_id="theirs"), 60)
     clock.now += 5
     res.serve("agents", 5, counting)
-    assert seen == [None, 1, 41]
+    assert seen == [None, 1, 2, 41]
     assert json.loads(res.body("agents").body)["n"] == 42
+    # dropped (a refusal): no copy of it is used again
+    res.drop("agents")
+    assert kept_states.get(key, res.meta("agents").state_id) is None and res.state("agents") is None
 
 
 def test_the_kept_states_are_bounded_by_count_and_by_rows():
