@@ -231,7 +231,8 @@ CXONE_BOARD_MAX_BYTES = env.int("CXONE_BOARD_MAX_BYTES", default=64 * 1024 * 102
 CXONE_BOARD_FULL_READ_SECONDS = env.int("CXONE_BOARD_FULL_READ_SECONDS", default=300)
 # Supervisors whose CXone views are equal are served from one shared read per (tenant, view),
 # each only what their own token returned (docs/shared-reads.md): their own token re-checks
-# their view this often (seconds; and after every token refresh), and re-reads it in full
+# their view at most this often (seconds; each user at 75-100 % of it; and after every token
+# refresh), and re-reads it in full
 # about this often (spread per user). 0 turns shared reads off: one read per supervisor.
 CXONE_SHARED_READS = env.bool("CXONE_SHARED_READS", default=True)
 CXONE_PROOF_RECHECK_SECONDS = env.int("CXONE_PROOF_RECHECK_SECONDS", default=60)

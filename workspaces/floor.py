@@ -12,7 +12,8 @@ portal makes that explicit, per supervisor, in a *proof*: what their own token r
   the proof once and remembered. A version their proof does not cover (an agent joined the
   team since, or their view differs inside equal teams) sends them to reads of their own, as
   before this room existed; a few new ids are checked one by one with their own token first.
-- **Re-checks.** About once a minute (`CXONE_PROOF_RECHECK_SECONDS`), and at once when their
+- **Re-checks.** About once a minute (`CXONE_PROOF_RECHECK_SECONDS`, each user at their own
+  75-100 % of it), and at once when their
   access token changed (every refresh), their own token reads `agents/states?top=1`: CXone's
   count must match the proof's, else the proof is read again. Every `CXONE_PROOF_SECONDS` (and
   spread per user) the proof is read again in full.
@@ -142,7 +143,9 @@ class Floor:
         """"read", "recheck", or None when `proof` serves as it is."""
         if proof is None or now >= proof.read_at + self._spread(self.ws.limits.proof_seconds):
             return "read"
-        if proof.token != token or now >= proof.checked_at + self.ws.limits.proof_recheck_seconds:
+        # each user's re-check at their own point of 75-100 % of the interval: supervisors who
+        # opened their boards together (a shift's start) do not re-check together every minute
+        if proof.token != token or now >= proof.checked_at + self._spread(self.ws.limits.proof_recheck_seconds):
             return "recheck"
         return None
 
