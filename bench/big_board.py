@@ -196,7 +196,7 @@ def measure(args):
 
         def logins_follow(cold):
             """A first board may come before its logins (the directory read after the proof's states:
-            board.FIRST_LOGINS_WAIT): poll as the page does, its interval on the bench clock each
+            board.QUICK_ROUNDS): poll as the page does, its interval on the bench clock each
             time, until every row has its login; the real seconds after the cold load's answer."""
             started, polls = time.perf_counter(), 0
             if cold["seconds"] is None or cold.get("logins", 0) >= cold.get("count", 0):

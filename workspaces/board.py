@@ -27,7 +27,7 @@ from .resources import Fragments
 logger = logging.getLogger(__name__)
 
 HISTORY = 36  # versions kept for `?since=` (3 minutes at 5 s)
-FIRST_LOGINS_WAIT = 0.5  # s a first board of a few rounds of pages waits for its directory; then the logins follow
+QUICK_ROUNDS = 2  # a first board of more rounds of pages than this does not wait for its directory: the logins follow
 
 
 @dataclass(frozen=True)
@@ -212,9 +212,10 @@ def read(client, state, started, *, full_read_seconds, shape, directory_rows, re
     turns CXone's rows into the board's (and may note what they lack). A delta CXone
     refuses as a bad request falls back to a full read at once (its failure is the read's).
     `states`: a full `agent_states()` answer the same client read moments ago (a supervisor's
-    proof, floor.py), taken for a full read's states instead of reading them again; the first
-    board made of them waits at most FIRST_LOGINS_WAIT for the directory, which is then left to
-    `parked` (`park(future) -> key`, `collect(key) -> logins or None`) for the next read."""
+    proof, floor.py), taken for a full read's states instead of reading them again; a first
+    board made of them of more than QUICK_ROUNDS rounds of pages does not wait for the directory,
+    which is left to `parked` (`park(future) -> key`, `collect(key) -> logins or None`) for the
+    next read."""
     read_plan = plan(state, started, full_read_seconds)
     try:
         return _read(client, state, started, read_plan, shape, directory_rows, states if read_plan.full else None, parked)
@@ -237,11 +238,9 @@ def _read(client, state, started, read_plan, shape, directory_rows, states=None,
     pending, filled = None, []
     if directory is not None:  # at most until the directory's own deadline (the read's own monotonic clock)
         remaining = max(0.0, begun + client.max_read_seconds - client.clock())
-        if state is None and states is not None and parked is not None:  # a first board: shown, its logins follow
-            # a directory of more than two rounds of pages will not be read in the wait: none
-            quick = len(states[0].rows) <= 2 * client.parallel * client.page_size
-            logins = _directory_or(logins, directory, min(remaining, FIRST_LOGINS_WAIT if quick else 0.0), quietly=True)
-            if directory.done():  # it ended after the wait: its logins now
+        big = len(states[0].rows) > QUICK_ROUNDS * client.parallel * client.page_size if states is not None else False
+        if state is None and big and parked is not None:  # a big first board: shown at once, its logins follow
+            if directory.done():
                 logins = _directory_or(logins, directory, 0.0)
             else:
                 pending = (parked.park(directory), started + remaining)  # the engine's clock: any process reads it
