@@ -238,7 +238,7 @@ def _read(client, state, started, read_plan, shape, directory_rows, states=None,
     pending, filled = None, []
     if directory is not None:  # at most until the directory's own deadline (the read's own monotonic clock)
         remaining = max(0.0, begun + client.max_read_seconds - client.clock())
-        big = len(states[0].rows) > QUICK_ROUNDS * client.parallel * client.page_size if states is not None else False
+        big = states is not None and len(states[0].rows) > QUICK_ROUNDS * client.parallel * client.page_size
         if state is None and big and parked is not None:  # a big first board: shown at once, its logins follow
             if directory.done():
                 logins = _directory_or(logins, directory, 0.0)
@@ -273,12 +273,11 @@ def _parked_logins(started, state, parked, logins):
     return None, logins, filled
 
 
-def _directory_or(logins, directory, timeout, *, quietly=False):
+def _directory_or(logins, directory, timeout):
     try:  # never past the directory read's own deadline
         return directory.result(timeout=timeout) or logins  # a failed read keeps the last logins
     except FuturesTimeout:
-        if not quietly:
-            logger.info("agent directory too slow", extra={"event": "cxone_api"})
+        logger.info("agent directory too slow", extra={"event": "cxone_api"})
         return logins
 
 
